@@ -32,22 +32,29 @@ def directives(code):
         lines.pop(0)
     return opts, '\n'.join(lines).strip('\n')
 
-def text_outputs(cell):
-    "Text of the outputs Quarto would show: streams, text/markdown, else text/plain."
+FIGS = 'index_files/figure-commonmark'  # where Quarto's commonmark output (nbdev_readme) puts a notebook's figures
+figures = {}  # README-relative path -> PNG bytes, filled while rendering
+
+def text_outputs(cell, idx=0):
+    "Text of the outputs Quarto would show: streams, text/markdown, else text/plain; figures as image links."
     res = []
     for o in cell.get('outputs', []):
         if o['output_type'] == 'stream' and o.get('name') == 'stdout':
             res.append(('```', src({'source': o['text']}).rstrip('\n')))
         elif o['output_type'] in ('execute_result', 'display_data'):
             d = o.get('data', {})
-            if 'text/markdown' in d: res.append((None, src({'source': d['text/markdown']}).strip('\n')))
+            if 'image/png' in d:
+                p = f'{FIGS}/cell-{idx}-output-{len(figures) + 1}.png'
+                figures[p] = __import__('base64').b64decode(src({'source': d['image/png']}))
+                res.append((None, f'![]({p})'))
+            elif 'text/markdown' in d: res.append((None, src({'source': d['text/markdown']}).strip('\n')))
             elif 'text/plain' in d and not any(k.startswith('image/') for k in d):
                 res.append(('```', src({'source': d['text/plain']}).rstrip('\n')))
         elif o['output_type'] == 'error':
             res.append(('```', '\n'.join(o.get('traceback', []))))
     return [t if f is None else f'{f}\n{t}\n```' for f, t in res if t]
 
-def cell2md(cell, first=False):
+def cell2md(cell, first=False, idx=0):
     if cell['cell_type'] == 'markdown':
         s = src(cell).strip('\n')
         if first and s.startswith('# '):  # nbdev puts its warning right after the title
@@ -58,7 +65,7 @@ def cell2md(cell, first=False):
     opts, code = directives(src(cell))
     if 'hide' in opts or opts.get('include') == 'false': return []
     parts = [] if (opts.get('echo') == 'false' or not code) else [f'```python\n{code}\n```']
-    if opts.get('output') != 'false': parts += text_outputs(cell)
+    if opts.get('output') != 'false': parts += text_outputs(cell, idx)
     return parts
 
 def readme():
@@ -66,13 +73,16 @@ def readme():
     d = cfg['DEFAULT']
     nb = json.loads((root/d.get('nbs_path', 'nbs')/d.get('readme_nb', 'index.ipynb')).read_text(encoding='utf-8'))
     parts = []
-    for i, c in enumerate(nb['cells']): parts += cell2md(c, first=not parts)
+    for i, c in enumerate(nb['cells']): parts += cell2md(c, first=not parts, idx=i + 1)
     return '\n\n'.join(parts) + '\n'
 
 if __name__ == '__main__':
     fn, new = root/'README.md', readme()
     if '--check' in sys.argv[1:]:
         old = fn.read_text(encoding='utf-8') if fn.exists() else None
-        if old != new: sys.exit('README.md is not what .ci/readme.py generates from nbs/index.ipynb: run `python .ci/readme.py`')
+        stale = [p for p, b in figures.items() if not (root/p).is_file() or (root/p).read_bytes() != b]
+        if old != new or stale: sys.exit(f'README.md (or its figures {stale}) is not what .ci/readme.py generates from nbs/index.ipynb: run `python .ci/readme.py`')
         print('README.md is in sync with nbs/index.ipynb')
-    else: fn.write_text(new, encoding='utf-8')
+    else:
+        fn.write_text(new, encoding='utf-8')
+        for p, b in figures.items(): (root/p).parent.mkdir(parents=True, exist_ok=True); (root/p).write_bytes(b)

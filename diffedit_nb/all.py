@@ -5,7 +5,7 @@
 # %% auto #0
 __all__ = []
 
-# %% ../nbs/09_all.ipynb #daba1853
+# %% ../nbs/09_all.ipynb #9ad0d4b7
 from .helpers import *
 from .shapes import *
 from .purist import *
@@ -14,5 +14,5 @@ from .fast import *
 from .inpaint import *
 from . import helpers, shapes, purist, masked, fast, inpaint
 
-# %% ../nbs/09_all.ipynb #16334465
+# %% ../nbs/09_all.ipynb #d4a2a01b
 __all__ = [n for m in (helpers, shapes, purist, masked, fast, inpaint) for n in m.__all__]
