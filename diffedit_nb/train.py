@@ -18,7 +18,7 @@ __all__ = ['WORDS', 'SCHEDULE', 'TrainConfig', 'shapes_tokenizer', 'make_vae', '
            'EMA', 'random_masks', 'diffusion_loss', 'train_unet', 'inpaint_unet_from', 'train_inpaint',
            'save_shapes_model', 'make_tiny_sd', 'train_shapes_model']
 
-# %% ../nbs/05a_train.ipynb #4394f979
+# %% ../nbs/05a_train.ipynb #857d8dde
 WORDS = ['a', 'and', 'on', 'background', *COLOURS, *SHAPES, *BACKGROUNDS]
 SCHEDULE = dict(num_train_timesteps=1000, beta_start=0.00085, beta_end=0.012, beta_schedule='scaled_linear')
 
@@ -31,7 +31,7 @@ class TrainConfig:
     unet_channels:tuple=(32,64,64); unet_layers:int=1; unet_heads:int=4
     unet_steps:int=5000; unet_bs:int=64; unet_lr:float=1e-3; warmup:int=200; ema:float=0.999
     offset_noise:float=0.1; p_uncond:float=0.1
-    inpaint_steps:int=1500; inpaint_lr:float=5e-4
+    inpaint_steps:int=1500; inpaint_lr:float=5e-4; inpaint_obj_frac:float=0.6
     threads:int=2; ckpt_every:int=1000
 
 # %% ../nbs/05a_train.ipynb #c897c542
@@ -142,16 +142,16 @@ class EMA:
         for m, c in zip(self.ms, self.copies):
             for p, q in zip(m.parameters(), c.parameters()): q.lerp_(p, 1-self.decay)
 
-# %% ../nbs/05a_train.ipynb #79f57b35
-def random_masks(n:int, rng, scenes:list|None=None)->torch.Tensor:
-    "Inpainting training masks (n, 1, 64, 64): one object of `scenes[i]` grown a few px, a box, or everything"
+# %% ../nbs/05a_train.ipynb #d6052f1a
+def random_masks(n:int, rng, scenes:list|None=None, p_obj:float=0.6)->torch.Tensor:
+    "Inpainting training masks (n, 1, 64, 64): one object of `scenes[i]` grown a few px (`p_obj` of them), a box, or everything"
     out = np.zeros((n, SIZE, SIZE), np.float32)
     for i in range(n):
         r = rng.random()
-        if scenes is not None and r < 0.6:
+        if scenes is not None and r < p_obj:
             m = obj_mask(scenes[i].objs[rng.integers(len(scenes[i].objs))]).astype(np.uint8); k = int(rng.integers(1, 4))*2+1
             out[i] = cv2.dilate(m, np.ones((k, k), np.uint8))
-        elif r < 0.9:
+        elif r < p_obj + (1 - p_obj) * 0.75:
             s = rng.integers(12, 40, size=2); y, x = rng.integers(0, SIZE - s + 1)
             out[i, y:y+s[0], x:x+s[1]] = 1
         else: out[i] = 1
@@ -195,18 +195,18 @@ def inpaint_unet_from(unet:UNet2DConditionModel)->UNet2DConditionModel:
     new.load_state_dict(sd)
     return new
 
-# %% ../nbs/05a_train.ipynb #7cbd73d1
-def train_inpaint(unet, imgs, caps, scenes, vae, tok, te, cfg:TrainConfig=TrainConfig(), log=print):
-    "Fine-tune an inpainting UNet from `unet` on random masks (text encoder frozen)"
+# %% ../nbs/05a_train.ipynb #b8c8e9db
+def train_inpaint(unet, imgs, caps, scenes, vae, tok, te, cfg:TrainConfig=TrainConfig(), log=print, init=None):
+    "Fine-tune an inpainting UNet from `unet` (or go on training `init`) on random masks (text encoder frozen)"
     torch.manual_seed(cfg.seed+2); rng = np.random.default_rng(cfg.seed+2)
     mean, std = encode_pool(vae, imgs); sf = vae.config.scaling_factor
-    ui = inpaint_unet_from(unet).train(); te.requires_grad_(False)
+    ui = (init or inpaint_unet_from(unet)).train(); te.requires_grad_(False)
     opt = torch.optim.AdamW(ui.parameters(), cfg.inpaint_lr, weight_decay=0.01)
     lr = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: _cosine(s, cfg.inpaint_steps, cfg.warmup))
     ema, sched, t0, ls = EMA(ui, decay=cfg.ema), DDPMScheduler(**SCHEDULE), time.time(), SIZE // 16
     for step in range(cfg.inpaint_steps):
         idx = rng.integers(len(imgs), size=cfg.unet_bs)
-        m = random_masks(len(idx), rng, [scenes[i] for i in idx])
+        m = random_masks(len(idx), rng, [scenes[i] for i in idx], cfg.inpaint_obj_frac)
         x = to_tensor(imgs[idx])
         with torch.no_grad(): mlat = vae.encode(x * (m < 0.5)).latent_dist.mean * sf
         lat = (mean[idx] + std[idx] * torch.randn_like(mean[idx])) * sf
