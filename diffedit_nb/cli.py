@@ -36,7 +36,7 @@ def check_method(method:str)->str:
     if method not in DEFAULTS: raise ValueError(f"Unknown method {method!r}: use one of {', '.join(DEFAULTS)}")
     return method
 
-# %% ../nbs/07_cli.ipynb #0f68d807
+# %% ../nbs/07_cli.ipynb #29ee515e
 def edit_params(caption:str, # text describing the image (the reference text)
                 query:str, # text describing the wanted image
                 method:str='paper', # one of `DEFAULTS`
@@ -51,7 +51,6 @@ def edit_params(caption:str, # text describing the image (the reference text)
     s = None if d['strength'] is None else strength or d['strength']  # inpaint has no strength
     p = dict(caption=caption, query=query, method=method, n=n or d['n'], strength=s, steps=steps or d['steps'], **kw)
     if p['n'] < 1 or p['steps'] < 1: raise ValueError("n and steps must be at least 1")
-    if caption.strip() == query.strip(): warnings.warn("caption and query are identical: the mask is empty and the output is the input")
     return p
 
 # %% ../nbs/07_cli.ipynb #81ef7e7d
