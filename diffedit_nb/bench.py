@@ -52,7 +52,7 @@ def diffusers_edit(pipe, img, rp, qp, mask, seed=0)->Image.Image:
     inv = pipe.invert(prompt=rp, image=img, generator=g).latents
     return pipe(prompt=qp, mask_image=mask.numpy()[None], image_latents=inv, negative_prompt=rp, generator=g).images[0]
 
-# %% ../nbs/06_benchmark.ipynb #77484e08
+# %% ../nbs/06_benchmark.ipynb #d1a0782c
 def _timed(f):
     t = time.perf_counter(); r = f(); return r, time.perf_counter() - t
 
@@ -72,7 +72,7 @@ def edit_methods(sd:SDBundle, pipe, n:int=10, seed:int=0)->dict:
         return m, prompt_2_img_diffedit(r, q, i, m, sd, seed=seed, strength=0.5, steps=50)[0]
     first = lambda f: (lambda i, r, q: (lambda m, o: (m, o[0]))(*f(i, r, q)))
     return {'ours: fast mask + blend': blend,
-            'ours: paper (fast mask + inversion)': first(lambda i, r, q: paperDiffEdit(i, r, q, sd, n=n, seed=seed)),
+            'ours: paper (fast mask + inversion)': first(lambda i, r, q: paperDiffEdit(i, r, q, sd, n=n, seed=seed, refine=False)),
             'ours: paper + refine_mask': first(lambda i, r, q: paperDiffEdit(i, r, q, sd, n=n, seed=seed, refine=True)),
             'ours: inpaint (FastDiffEdit, tutorial)': first(lambda i, r, q: fastDiffEdit(i, r, q, sd, n=n, seed=seed)),
             'ours: inpaint + paper rule + refine_mask': first(lambda i, r, q: fastDiffEdit(i, r, q, sd, n=n, seed=seed, rule='paper', improve=False, refine=True)),

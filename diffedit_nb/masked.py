@@ -126,7 +126,7 @@ def paper_decode(inv:dict, # `ddim_invert`'s latents
         x = m*x + (1-m)*inv[int(ts[i+1]) if i+1 < len(ts) else -1]
     return x
 
-# %% ../nbs/02_masked_diffusion.ipynb #4ba506f7
+# %% ../nbs/02_masked_diffusion.ipynb #ea43a0d1
 def paperDiffEdit(init_img, # the image (PIL, path or URL)
                   rp:str, # reference text: a caption of the image
                   qp:str, # query text: what the image should become
@@ -135,7 +135,7 @@ def paperDiffEdit(init_img, # the image (PIL, path or URL)
                   n:int=20, # noise draws for the mask
                   s:float=0.5, # mask noising strength
                   rule:str='paper', # mask rule, see `diff_mask`
-                  refine:bool=False, # snap the inferred mask to the image with `refine_mask` (GrabCut)
+                  refine:bool=True, # snap the inferred mask to the image with `refine_mask` (GrabCut)
                   r:float=0.5, # encoding ratio of the inversion
                   strength:float|None=None, # edit strength (<= r; default r)
                   g:float=7.5, # guidance scale of the decoding
