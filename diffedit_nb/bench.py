@@ -52,7 +52,7 @@ def diffusers_edit(pipe, img, rp, qp, mask, seed=0)->Image.Image:
     inv = pipe.invert(prompt=rp, image=img, generator=g).latents
     return pipe(prompt=qp, mask_image=mask.numpy()[None], image_latents=inv, negative_prompt=rp, generator=g).images[0]
 
-# %% ../nbs/06_benchmark.ipynb #d1a0782c
+# %% ../nbs/06_benchmark.ipynb #794ecced
 def _timed(f):
     t = time.perf_counter(); r = f(); return r, time.perf_counter() - t
 
@@ -66,19 +66,21 @@ def mask_methods(sd:SDBundle, pipe, n:int=10, seed:int=0)->dict:
             'diffusers generate_mask': lambda i, r, q: diffusers_mask(pipe, i, r, q, n, seed)}
 
 def edit_methods(sd:SDBundle, pipe, n:int=10, seed:int=0)->dict:
-    "name -> f(img, rp, qp) returning (mask, edited image), for every full edit compared"
-    def blend(i, r, q):
+    "name -> f(img, rp, qp, truth) returning (mask, edited image), for every full edit compared (only ceilings see `truth`)"
+    def blend(i, r, q, t):
         m = create_mask_fast(i, r, q, sd, n=n, seed=seed, rule='paper')
         return m, prompt_2_img_diffedit(r, q, i, m, sd, seed=seed, strength=0.5, steps=50)[0]
-    first = lambda f: (lambda i, r, q: (lambda m, o: (m, o[0]))(*f(i, r, q)))
+    first = lambda f: (lambda i, r, q, t: (lambda m, o: (m, o[0]))(*f(i, r, q, t)))
     return {'ours: fast mask + blend': blend,
-            'ours: paper (fast mask + inversion)': first(lambda i, r, q: paperDiffEdit(i, r, q, sd, n=n, seed=seed, refine=False)),
-            'ours: paper + refine_mask': first(lambda i, r, q: paperDiffEdit(i, r, q, sd, n=n, seed=seed, refine=True)),
-            'ours: inpaint (FastDiffEdit, tutorial)': first(lambda i, r, q: fastDiffEdit(i, r, q, sd, n=n, seed=seed)),
-            'ours: inpaint + paper rule + refine_mask': first(lambda i, r, q: fastDiffEdit(i, r, q, sd, n=n, seed=seed, rule='paper', improve=False, refine=True)),
-            'diffusers: generate_mask + invert + call': lambda i, r, q: (lambda m: (m, diffusers_edit(pipe, i, r, q, m, seed)))(diffusers_mask(pipe, i, r, q, n, seed))}
+            'ours: paper (fast mask + inversion)': first(lambda i, r, q, t: paperDiffEdit(i, r, q, sd, n=n, seed=seed, refine=False)),
+            'ours: paper + refine_mask': first(lambda i, r, q, t: paperDiffEdit(i, r, q, sd, n=n, seed=seed, refine=True)),
+            'ours: inpaint (FastDiffEdit, tutorial)': first(lambda i, r, q, t: fastDiffEdit(i, r, q, sd, n=n, seed=seed)),
+            'ours: inpaint + paper rule + refine_mask': first(lambda i, r, q, t: fastDiffEdit(i, r, q, sd, n=n, seed=seed, rule='paper', improve=False, refine=True)),
+            'diffusers: generate_mask + invert + call': lambda i, r, q, t: (lambda m: (m, diffusers_edit(pipe, i, r, q, m, seed)))(diffusers_mask(pipe, i, r, q, n, seed)),
+            'ceiling: paper, true mask': first(lambda i, r, q, t: paperDiffEdit(i, r, q, sd, mask=t)),
+            'ceiling: inpaint, true mask': first(lambda i, r, q, t: fastDiffEdit(i, r, q, sd, mask=t, seed=seed))}
 
-# %% ../nbs/06_benchmark.ipynb #c367f017
+# %% ../nbs/06_benchmark.ipynb #a6a4891b
 def run_case(ec:EditCase, sd:SDBundle, masks:dict, edits:dict)->list:
     "Score every mask and edit method on one case: a list of result rows"
     img, rows = ec.src.image, []
@@ -86,7 +88,7 @@ def run_case(ec:EditCase, sd:SDBundle, masks:dict, edits:dict)->list:
         with count_unet(sd.unet) as c: m, t = _timed(lambda: f(img, ec.caption, ec.query))
         rows.append(dict(kind=ec.kind, part='mask', method=name, iou=iou(m, ec.mask), seconds=t, unet_evals=c['n']))
     for name, f in edits.items():
-        with count_unet(sd.unet, sd.inpaint_unet) as c: (m, out), t = _timed(lambda: f(img, ec.caption, ec.query))
+        with count_unet(sd.unet, sd.inpaint_unet) as c: (m, out), t = _timed(lambda: f(img, ec.caption, ec.query, ec.mask))
         rows.append(dict(kind=ec.kind, part='edit', method=name, iou=iou(m, ec.mask), seconds=t, unet_evals=c['n'],
                          bg_psnr=min(psnr_outside(out, img, ec.mask), 99.), success=edit_success(out, ec), match=edit_match(out, ec)))
     return rows

@@ -16,7 +16,7 @@ from .shapes import *
 __all__ = ['WORDS', 'SCHEDULE', 'TrainConfig', 'shapes_tokenizer', 'make_vae', 'make_text_encoder', 'make_unet', 'make_scenes',
            'make_pool', 'to_tensor', 'all_captions', 'heldout_captions', 'train_vae', 'psnr', 'encode_pool', 'embed',
            'EMA', 'random_masks', 'diffusion_loss', 'train_unet', 'inpaint_unet_from', 'train_inpaint',
-           'save_shapes_model', 'make_tiny_sd', 'train_shapes_model']
+           'save_shapes_model', 'make_tiny_sd', 'train_shapes_model', 'finetune_inpaint']
 
 # %% ../nbs/05a_train.ipynb #857d8dde
 WORDS = ['a', 'and', 'on', 'background', *COLOURS, *SHAPES, *BACKGROUNDS]
@@ -166,13 +166,16 @@ def diffusion_loss(unet, te, tok, lat, caps, sched, cfg, rng, extra=None):
     if extra is not None: inp = torch.cat([inp, extra], 1)
     return F.mse_loss(unet(inp, t, embed(tok, te, caps)).sample, noise)
 
-# %% ../nbs/05a_train.ipynb #3a649578
-def train_unet(imgs, caps, vae, tok, cfg:TrainConfig=TrainConfig(), log=print, ckpt=None):
-    "Train the UNet and text encoder on `imgs`/`caps`; returns their EMA copies"
+# %% ../nbs/05a_train.ipynb #1aa48a4a
+def train_unet(imgs, caps, vae, tok, cfg:TrainConfig=TrainConfig(), log=print, ckpt=None,
+               init:tuple|None=None, # (unet, text_encoder) to go on training: the UNet only, the text encoder frozen
+              ):
+    "Train the UNet and text encoder on `imgs`/`caps` (or fine-tune `init`'s UNet); returns their EMA copies"
     torch.manual_seed(cfg.seed); rng = np.random.default_rng(cfg.seed+1)
     mean, std = encode_pool(vae, imgs); sf = vae.config.scaling_factor
-    unet, te = make_unet(cfg), make_text_encoder(tok, cfg)
-    params = list(unet.parameters()) + list(te.parameters())
+    unet, te = init or (make_unet(cfg), make_text_encoder(tok, cfg))
+    unet.train(); te.train(init is None).requires_grad_(init is None)
+    params = list(unet.parameters()) + (list(te.parameters()) if init is None else [])
     opt = torch.optim.AdamW(params, cfg.unet_lr, weight_decay=0.01)
     lr = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: _cosine(s, cfg.unet_steps, cfg.warmup))
     ema, sched, t0 = EMA(unet, te, decay=cfg.ema), DDPMScheduler(**SCHEDULE), time.time()
@@ -259,3 +262,17 @@ def train_shapes_model(path, cfg:TrainConfig=TrainConfig(), log=print,
     meta['params'] = {k: sum(p.numel() for p in m.parameters()) for k,m in dict(vae=vae, text_encoder=te, unet=unet, unet_inpaint=ui).items()}
     meta['total_minutes'] = (time.time()-t0)/60
     return save_shapes_model(path, vae, unet, te, tok, ui, meta)
+
+# %% ../nbs/05a_train.ipynb #f9bb20b3
+def finetune_inpaint(path, # a pipeline folder saved by `save_shapes_model`
+                     cfg:TrainConfig=TrainConfig(), # its seed, inpaint_steps, inpaint_lr, warmup, inpaint_obj_frac are used
+                     log=print)->Path:
+    "Go on training the inpainting UNet saved at `path`; record the run in its `training.json`"
+    torch.set_num_threads(cfg.threads); path, t0 = Path(path), time.time()
+    pipe = StableDiffusionPipeline.from_pretrained(path); ui = UNet2DConditionModel.from_pretrained(path, subfolder='unet_inpaint')
+    imgs, caps, scenes = make_pool(cfg.pool, cfg.seed, cfg.two_obj_frac, set(heldout_captions(cfg.holdout_seed)))
+    ui = train_inpaint(pipe.unet, imgs, caps, scenes, pipe.vae, pipe.tokenizer, pipe.text_encoder, cfg, log, init=ui)
+    ui.save_pretrained(path/'unet_inpaint'); meta = json.loads((path/'training.json').read_text())
+    meta.setdefault('inpaint_finetunes', []).append(dict(config=asdict(cfg), minutes=(time.time()-t0)/60))
+    (path/'training.json').write_text(json.dumps(meta, indent=1))
+    return path
