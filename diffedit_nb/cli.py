@@ -115,14 +115,14 @@ def save_atomic(files:dict, # {path: (PIL image, PngInfo or None)}
     finally:
         for t in tmps.values(): t.unlink(missing_ok=True)
 
-# %% ../nbs/07_cli.ipynb #c5a678bb
+# %% ../nbs/07_cli.ipynb #eab9c252
 @functools.lru_cache(maxsize=1)
 def cached_bundle(model:str='shapes', device:str|None=None)->SDBundle:
     "`load_artifacts(model, device=device)`, kept for the next call with the same arguments"
     return load_artifacts(model, device=device)
 
 def run_method(img:Image.Image, # the image, resized for the model
-               p:dict, # `edit_params`' output
+               p:dict, # edit_params' output
                sd:SDBundle, # the model bundle
                mask=None, # a user mask (any resolution) instead of an inferred one
                progress:bool=False, # show progress bars
@@ -135,7 +135,7 @@ def run_method(img:Image.Image, # the image, resized for the model
     if mask is None: mask = create_mask_fast(img, rp, qp, sd, n=p['n'], seed=p['seed'])
     return mask, prompt_2_img_diffedit(rp, qp, img, mask, sd, strength=s, **a)
 
-# %% ../nbs/07_cli.ipynb #7eeace58
+# %% ../nbs/07_cli.ipynb #9900e95f
 def edit_outputs(src:Image.Image, mask, res:Image.Image, p:dict,
                  out, mask_out=None, overlay_out=None, # where to write the edit, the mask and the overlay
                 )->dict:
@@ -145,7 +145,7 @@ def edit_outputs(src:Image.Image, mask, res:Image.Image, p:dict,
     if overlay_out: files[overlay_out] = (overlay(src, mask), None)
     return files
 
-def edit_file(p:dict, # `edit_params`' output, with `image`, `mask` (a path or None) and `size`
+def edit_file(p:dict, # edit_params' output, with `image`, `mask` (a path or None) and `size`
               sd:SDBundle, out, mask_out=None, overlay_out=None, progress:bool=False,
              ):
     "Edit the image file `p['image']` as `p` says and write the outputs atomically; returns the mask"

@@ -41,7 +41,7 @@ def prompt_2_img_i2i_fast(prompts:str|list, # one prompt per output
     noise = draw_noise(1, x0.shape[1:], seed, sd).expand(len(prompts), -1, -1, -1)
     return x0_preds(x0.expand_as(noise), text_enc(prompts, sd), noise, sd, text_enc([neg_prompts or ''], sd), g, strength, steps)
 
-# %% ../nbs/03_fast_mask.ipynb #f644ef5f
+# %% ../nbs/03_fast_mask.ipynb #b0e31b30
 def _chunked(f, xs:list, batch:int):
     "Apply `f` to the rows of the tensors `xs` in chunks of `batch`, concatenating the results"
     return torch.cat([f(*(x[i:i+batch] for x in xs)) for i in range(0, len(xs[0]), batch)])
@@ -69,7 +69,7 @@ def create_mask_fast(init_img, # the image (PIL, path or URL)
                      g:float=7.5, # guidance scale (only used when `cfg`)
                      seed:int=0, # draw i uses seed + i
                      steps:int=50, # DDIM steps of a full run (fixes the timestep)
-                     rule:str='zscore', soft:bool=False, threshold:float|None=None, # see `diff_mask`
+                     rule:str='zscore', soft:bool=False, threshold:float|None=None, # see diff_mask
                      cfg:bool=False, # the tutorial's guided 4n evaluations instead of 2n conditional ones
                      batch:int=32, # UNet inputs per call (bounds memory)
                     )->torch.Tensor:

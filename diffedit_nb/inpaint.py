@@ -42,16 +42,16 @@ def load_mask(src, # path, PIL image, array or tensor; white (nonzero) = edit
         if a.max() > 1: a = a / 255
     return upsample_mask(a, size, smooth=False)
 
-# %% ../nbs/04_inpaint.ipynb #7d25ea89
+# %% ../nbs/04_inpaint.ipynb #4a57b416
 def fastDiffEdit(init_img, # the image (PIL, path or URL)
                  rp:str, # reference text: a caption of the image
                  qp:str, # query text: what the image should become
                  sd:SDBundle, # the model bundle
                  n:int=20, # noise draws for the mask
                  s:float=0.5, # mask noising strength
-                 rule:str='zscore', # mask rule, see `diff_mask`
-                 improve:bool=True, # grow the inferred mask with `improve_mask`
-                 refine:bool=False, # snap the inferred mask to the image with `refine_mask` (GrabCut)
+                 rule:str='zscore', # mask rule, see diff_mask
+                 improve:bool=True, # grow the inferred mask with improve_mask
+                 refine:bool=False, # snap the inferred mask to the image with refine_mask (GrabCut)
                  mask=None, # a user mask (any resolution) ...
                  mask_mode:str='replace', # ... used instead of ('replace') or together with ('union') the inferred one
                  g:float=7.5, # guidance scale of the inpainting

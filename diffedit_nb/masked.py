@@ -71,7 +71,7 @@ def psnr_outside(a:Image.Image, b:Image.Image, mask)->float:
     mse = (d**2).mean() if d.size else 0.
     return float('inf') if mse == 0 else float(10*np.log10(255**2 / mse))
 
-# %% ../nbs/02_masked_diffusion.ipynb #4d0deeb5
+# %% ../nbs/02_masked_diffusion.ipynb #44b7c66f
 def diffEdit(init_img, # the image (PIL, path or URL)
              rp:str, # reference text: a caption of the image
              qp:str, # query text: what the image should become
@@ -84,7 +84,7 @@ def diffEdit(init_img, # the image (PIL, path or URL)
              steps:int=70, # DDIM steps of the edit
              mask_steps:int=50, # DDIM steps of each mask img2img
              batch:int=10, # img2img runs per UNet call in the mask
-             rule:str='zscore', # mask rule, see `diff_mask`
+             rule:str='zscore', # mask rule, see diff_mask
              raw:bool=False, progress:bool=False,
             )->tuple:
     "The tutorial's DiffEdit: purist mask, then blended masked diffusion: `(mask, images)`"
@@ -110,9 +110,9 @@ def ddim_invert(x0:torch.Tensor, # (b, 4, h, w) scaled image latents
         xs[int(t)] = x; prev = int(t)
     return xs
 
-# %% ../nbs/02_masked_diffusion.ipynb #005650af
+# %% ../nbs/02_masked_diffusion.ipynb #41142fac
 @torch.no_grad()
-def paper_decode(inv:dict, # `ddim_invert`'s latents
+def paper_decode(inv:dict, # ddim_invert's latents
                  emb:torch.Tensor, # (1, L, d) query embedding
                  uemb:torch.Tensor, # (1, L, d) unconditional embedding
                  mask, sd:SDBundle, g:float=7.5, strength:float=0.5, steps:int=50, progress:bool=False,
@@ -126,7 +126,7 @@ def paper_decode(inv:dict, # `ddim_invert`'s latents
         x = m*x + (1-m)*inv[int(ts[i+1]) if i+1 < len(ts) else -1]
     return x
 
-# %% ../nbs/02_masked_diffusion.ipynb #ea43a0d1
+# %% ../nbs/02_masked_diffusion.ipynb #3d3d7933
 def paperDiffEdit(init_img, # the image (PIL, path or URL)
                   rp:str, # reference text: a caption of the image
                   qp:str, # query text: what the image should become
@@ -134,8 +134,8 @@ def paperDiffEdit(init_img, # the image (PIL, path or URL)
                   mask=None, # a mask to use instead of inferring one
                   n:int=20, # noise draws for the mask
                   s:float=0.5, # mask noising strength
-                  rule:str='paper', # mask rule, see `diff_mask`
-                  refine:bool=True, # snap the inferred mask to the image with `refine_mask` (GrabCut)
+                  rule:str='paper', # mask rule, see diff_mask
+                  refine:bool=True, # snap the inferred mask to the image with refine_mask (GrabCut)
                   r:float=0.5, # encoding ratio of the inversion
                   strength:float|None=None, # edit strength (<= r; default r)
                   g:float=7.5, # guidance scale of the decoding

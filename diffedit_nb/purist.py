@@ -65,7 +65,7 @@ def diff_mask(diffs:torch.Tensor, # (n, c, h, w) reference-minus-query differenc
     else: c = 3 * m.mean(); score = m.clamp(0, c) / c
     return score if soft else (score > (0.5 if threshold is None else threshold)).float()
 
-# %% ../nbs/01_purist_mask.ipynb #2c8ec8e3
+# %% ../nbs/01_purist_mask.ipynb #0a4474e4
 def _pair(rp, qp):
     rp, qp = (p if isinstance(p, list) else [p] for p in (rp, qp))
     if len(rp) != len(qp): raise ValueError(f"{len(rp)} reference prompts but {len(qp)} queries")
@@ -89,7 +89,7 @@ def create_mask(init_img, # the image (PIL, path or URL)
                 seed:int=0, # draw i uses seed + i
                 steps:int=50, # DDIM steps of a full run
                 batch:int=10, # img2img runs per UNet call (bounds memory)
-                rule:str='zscore', soft:bool=False, threshold:float|None=None, # see `diff_mask`
+                rule:str='zscore', soft:bool=False, threshold:float|None=None, # see diff_mask
                 progress:bool=False, # show a progress bar
                )->torch.Tensor:
     "DiffEdit mask from `n` full img2img runs per text: (h, w) at latent resolution"

@@ -263,8 +263,8 @@ def train_shapes_model(path, cfg:TrainConfig=TrainConfig(), log=print,
     meta['total_minutes'] = (time.time()-t0)/60
     return save_shapes_model(path, vae, unet, te, tok, ui, meta)
 
-# %% ../nbs/05a_train.ipynb #f9bb20b3
-def finetune_inpaint(path, # a pipeline folder saved by `save_shapes_model`
+# %% ../nbs/05a_train.ipynb #9f14b4fb
+def finetune_inpaint(path, # a pipeline folder saved by save_shapes_model
                      cfg:TrainConfig=TrainConfig(), # its seed, inpaint_steps, inpaint_lr, warmup, inpaint_obj_frac are used
                      log=print)->Path:
     "Go on training the inpainting UNet saved at `path`; record the run in its `training.json`"
