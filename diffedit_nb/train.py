@@ -18,7 +18,7 @@ __all__ = ['WORDS', 'SCHEDULE', 'TrainConfig', 'shapes_tokenizer', 'make_vae', '
            'EMA', 'random_masks', 'diffusion_loss', 'train_unet', 'inpaint_unet_from', 'train_inpaint',
            'save_shapes_model', 'make_tiny_sd', 'train_shapes_model', 'finetune_inpaint']
 
-# %% ../nbs/05a_train.ipynb #857d8dde
+# %% ../nbs/05a_train.ipynb #fc771545
 WORDS = ['a', 'and', 'on', 'background', *COLOURS, *SHAPES, *BACKGROUNDS]
 SCHEDULE = dict(num_train_timesteps=1000, beta_start=0.00085, beta_end=0.012, beta_schedule='scaled_linear')
 
@@ -32,7 +32,7 @@ class TrainConfig:
     unet_steps:int=5000; unet_bs:int=64; unet_lr:float=1e-3; warmup:int=200; ema:float=0.999
     offset_noise:float=0.1; p_uncond:float=0.1
     inpaint_steps:int=1500; inpaint_lr:float=5e-4; inpaint_obj_frac:float=0.6
-    threads:int=2; ckpt_every:int=1000
+    threads:int=2; ckpt_every:int=1000; device:str='cpu'
 
 # %% ../nbs/05a_train.ipynb #c897c542
 def shapes_tokenizer(path, cfg:TrainConfig=TrainConfig()):
@@ -91,7 +91,7 @@ def heldout_captions(seed:int=99, n_single:int=5, n_two:int=60)->list:
     rng = np.random.default_rng(seed)
     return [c for n, k in ((1, n_single), (2, n_two)) for c in rng.choice(all_captions(n), k, replace=False).tolist()]
 
-# %% ../nbs/05a_train.ipynb #91543572
+# %% ../nbs/05a_train.ipynb #808723a2
 def _cosine(step, total, warmup):
     return min(1, (step+1)/warmup) * 0.5 * (1 + math.cos(math.pi * min(step, total) / total))
 
@@ -114,25 +114,25 @@ def train_vae(imgs:np.ndarray, cfg:TrainConfig=TrainConfig(), log=print)->Autoen
 @torch.no_grad()
 def psnr(vae:AutoencoderKL, imgs:np.ndarray)->float:
     "Mean PSNR (dB) of `vae` reconstructions (posterior mean) of uint8 `imgs`"
-    x = to_tensor(imgs)
+    x = to_tensor(imgs).to(vae.device)
     rec = vae.decode(vae.encode(x).latent_dist.mean).sample.clamp(-1, 1)
     mse = ((rec - x)/2).pow(2).flatten(1).mean(1)
     return (10 * torch.log10(1/mse)).mean().item()
 
-# %% ../nbs/05a_train.ipynb #495b7a92
+# %% ../nbs/05a_train.ipynb #18bc95b0
 @torch.no_grad()
 def encode_pool(vae:AutoencoderKL, imgs:np.ndarray, bs:int=500):
     "Posterior means and stds of `imgs`' latents (unscaled)"
     ms, ss = [], []
     for i in range(0, len(imgs), bs):
-        d = vae.encode(to_tensor(imgs[i:i+bs])).latent_dist
+        d = vae.encode(to_tensor(imgs[i:i+bs]).to(vae.device)).latent_dist
         ms.append(d.mean); ss.append(d.std)
     return torch.cat(ms), torch.cat(ss)
 
 def embed(tok, te, caps:list)->torch.Tensor:
     "Text encoder's last hidden state for `caps`: (n, max_length, hidden)"
     ids = tok(caps, padding='max_length', max_length=tok.model_max_length, truncation=True, return_tensors='pt').input_ids
-    return te(ids).last_hidden_state
+    return te(ids.to(te.device)).last_hidden_state
 
 class EMA:
     "Exponential moving average of some modules' parameters"
@@ -140,9 +140,9 @@ class EMA:
     @torch.no_grad()
     def update(self):
         for m, c in zip(self.ms, self.copies):
-            for p, q in zip(m.parameters(), c.parameters()): q.lerp_(p, 1-self.decay)
+            torch._foreach_lerp_(list(c.parameters()), list(m.parameters()), 1-self.decay)
 
-# %% ../nbs/05a_train.ipynb #d6052f1a
+# %% ../nbs/05a_train.ipynb #7045f86d
 def random_masks(n:int, rng, scenes:list|None=None, p_obj:float=0.6)->torch.Tensor:
     "Inpainting training masks (n, 1, 64, 64): one object of `scenes[i]` grown a few px (`p_obj` of them), a box, or everything"
     out = np.zeros((n, SIZE, SIZE), np.float32)
@@ -160,20 +160,20 @@ def random_masks(n:int, rng, scenes:list|None=None, p_obj:float=0.6)->torch.Tens
 def diffusion_loss(unet, te, tok, lat, caps, sched, cfg, rng, extra=None):
     "ε-prediction loss on a batch of (scaled) latents with captions `caps`"
     caps = ['' if rng.random() < cfg.p_uncond else c for c in caps]
-    noise = torch.randn_like(lat) + cfg.offset_noise * torch.randn(lat.shape[0], lat.shape[1], 1, 1)
-    t = torch.randint(0, sched.config.num_train_timesteps, (lat.shape[0],))
+    noise = torch.randn_like(lat) + cfg.offset_noise * torch.randn(lat.shape[0], lat.shape[1], 1, 1, device=lat.device)
+    t = torch.randint(0, sched.config.num_train_timesteps, (lat.shape[0],), device=lat.device)
     inp = sched.add_noise(lat, noise, t)
     if extra is not None: inp = torch.cat([inp, extra], 1)
     return F.mse_loss(unet(inp, t, embed(tok, te, caps)).sample, noise)
 
-# %% ../nbs/05a_train.ipynb #1aa48a4a
+# %% ../nbs/05a_train.ipynb #4fe4de71
 def train_unet(imgs, caps, vae, tok, cfg:TrainConfig=TrainConfig(), log=print, ckpt=None,
                init:tuple|None=None, # (unet, text_encoder) to go on training: the UNet only, the text encoder frozen
               ):
-    "Train the UNet and text encoder on `imgs`/`caps` (or fine-tune `init`'s UNet); returns their EMA copies"
+    "Train the UNet and text encoder on `imgs`/`caps` (or fine-tune `init`'s UNet) on `cfg.device`; returns their EMA copies"
     torch.manual_seed(cfg.seed); rng = np.random.default_rng(cfg.seed+1)
-    mean, std = encode_pool(vae, imgs); sf = vae.config.scaling_factor
-    unet, te = init or (make_unet(cfg), make_text_encoder(tok, cfg))
+    mean, std = encode_pool(vae.to(cfg.device), imgs); sf = vae.config.scaling_factor
+    unet, te = (m.to(cfg.device) for m in init or (make_unet(cfg), make_text_encoder(tok, cfg)))
     unet.train(); te.train(init is None).requires_grad_(init is None)
     params = list(unet.parameters()) + (list(te.parameters()) if init is None else [])
     opt = torch.optim.AdamW(params, cfg.unet_lr, weight_decay=0.01)
@@ -188,29 +188,29 @@ def train_unet(imgs, caps, vae, tok, cfg:TrainConfig=TrainConfig(), log=print, c
         if ckpt and (step+1) % cfg.ckpt_every == 0: ckpt(*ema.copies)
     return ema.copies
 
-# %% ../nbs/05a_train.ipynb #c243d91e
+# %% ../nbs/05a_train.ipynb #8b2f7cb3
 def inpaint_unet_from(unet:UNet2DConditionModel)->UNet2DConditionModel:
     "A 9-input-channel copy of `unet` whose extra channels start at zero"
     cfg = dict(unet.config); cfg['in_channels'] = 9
     new = UNet2DConditionModel.from_config(cfg)
     sd = unet.state_dict(); w = sd['conv_in.weight']
-    sd['conv_in.weight'] = torch.cat([w, torch.zeros(w.shape[0], 5, *w.shape[2:])], 1)
+    sd['conv_in.weight'] = torch.cat([w, w.new_zeros(w.shape[0], 5, *w.shape[2:])], 1)
     new.load_state_dict(sd)
     return new
 
-# %% ../nbs/05a_train.ipynb #b8c8e9db
+# %% ../nbs/05a_train.ipynb #55eb0730
 def train_inpaint(unet, imgs, caps, scenes, vae, tok, te, cfg:TrainConfig=TrainConfig(), log=print, init=None):
-    "Fine-tune an inpainting UNet from `unet` (or go on training `init`) on random masks (text encoder frozen)"
-    torch.manual_seed(cfg.seed+2); rng = np.random.default_rng(cfg.seed+2)
-    mean, std = encode_pool(vae, imgs); sf = vae.config.scaling_factor
-    ui = (init or inpaint_unet_from(unet)).train(); te.requires_grad_(False)
+    "Fine-tune an inpainting UNet from `unet` (or go on training `init`) on random masks (text encoder frozen), on `cfg.device`"
+    torch.manual_seed(cfg.seed+2); rng = np.random.default_rng(cfg.seed+2); dev = cfg.device
+    mean, std = encode_pool(vae.to(dev), imgs); sf = vae.config.scaling_factor
+    ui = (init or inpaint_unet_from(unet)).to(dev).train(); te.to(dev).requires_grad_(False)
     opt = torch.optim.AdamW(ui.parameters(), cfg.inpaint_lr, weight_decay=0.01)
     lr = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: _cosine(s, cfg.inpaint_steps, cfg.warmup))
     ema, sched, t0, ls = EMA(ui, decay=cfg.ema), DDPMScheduler(**SCHEDULE), time.time(), SIZE // 16
     for step in range(cfg.inpaint_steps):
         idx = rng.integers(len(imgs), size=cfg.unet_bs)
-        m = random_masks(len(idx), rng, [scenes[i] for i in idx], cfg.inpaint_obj_frac)
-        x = to_tensor(imgs[idx])
+        m = random_masks(len(idx), rng, [scenes[i] for i in idx], cfg.inpaint_obj_frac).to(dev)
+        x = to_tensor(imgs[idx]).to(dev)
         with torch.no_grad(): mlat = vae.encode(x * (m < 0.5)).latent_dist.mean * sf
         lat = (mean[idx] + std[idx] * torch.randn_like(mean[idx])) * sf
         extra = torch.cat([F.interpolate(m, size=lat.shape[-2:]), mlat], 1)
@@ -241,7 +241,7 @@ def make_tiny_sd(path, # folder to write
     unet = make_unet()
     return save_shapes_model(path, make_vae(), unet, make_text_encoder(tok), tok, inpaint_unet_from(unet) if inpaint else None)
 
-# %% ../nbs/05a_train.ipynb #a3cc1594
+# %% ../nbs/05a_train.ipynb #ddec9518
 def train_shapes_model(path, cfg:TrainConfig=TrainConfig(), log=print,
                        vae:str|Path|None=None, # reuse the VAE saved in this pipeline folder instead of training one
                       ):
@@ -251,6 +251,7 @@ def train_shapes_model(path, cfg:TrainConfig=TrainConfig(), log=print,
     if vae is None:
         vae = train_vae(make_pool(cfg.pool, cfg.seed, cfg.two_obj_frac)[0], cfg, log); meta['vae_minutes'] = (time.time()-t0)/60
     else: meta['vae_from'] = str(vae); vae = AutoencoderKL.from_pretrained(vae, subfolder='vae').eval()
+    vae.to(cfg.device)
     meta['vae_psnr_heldout'] = psnr(vae, held); log(f"VAE PSNR on held-out images: {meta['vae_psnr_heldout']:.2f} dB")
     imgs, caps, scenes = make_pool(cfg.pool, cfg.seed, cfg.two_obj_frac, set(heldout_captions(cfg.holdout_seed)))
     tok = shapes_tokenizer(None, cfg)
