@@ -52,7 +52,7 @@ def diffusers_edit(pipe, img, rp, qp, mask, seed=0)->Image.Image:
     inv = pipe.invert(prompt=rp, image=img, generator=g).latents
     return pipe(prompt=qp, mask_image=mask.numpy()[None], image_latents=inv, negative_prompt=rp, generator=g).images[0]
 
-# %% ../nbs/06_benchmark.ipynb #eb5d6941
+# %% ../nbs/06_benchmark.ipynb #a7aed1a2
 def _timed(f):
     t = time.perf_counter(); r = f(); return r, time.perf_counter() - t
 
@@ -70,6 +70,9 @@ def edit_methods(sd:SDBundle, pipe, n:int=10, seed:int=0)->dict:
     def blend(i, r, q, t):
         m = create_mask_fast(i, r, q, sd, n=n, seed=seed, rule='paper')
         return m, prompt_2_img_diffedit(r, q, i, m, sd, seed=seed, strength=0.5, steps=50)[0]
+    def diffusers(i, r, q, t):
+        m = diffusers_mask(pipe, i, r, q, n, seed)
+        return m, diffusers_edit(pipe, i, r, q, m, seed)
     def first(f):  # (mask, images) -> (mask, first image)
         def g(*a): m, o = f(*a); return m, o[0]
         return g
@@ -78,7 +81,7 @@ def edit_methods(sd:SDBundle, pipe, n:int=10, seed:int=0)->dict:
             'ours: paper + refine_mask': first(lambda i, r, q, t: paperDiffEdit(i, r, q, sd, n=n, seed=seed, refine=True)),
             'ours: inpaint (FastDiffEdit, tutorial)': first(lambda i, r, q, t: fastDiffEdit(i, r, q, sd, n=n, seed=seed)),
             'ours: inpaint + paper rule + refine_mask': first(lambda i, r, q, t: fastDiffEdit(i, r, q, sd, n=n, seed=seed, rule='paper', improve=False, refine=True)),
-            'diffusers: generate_mask + invert + call': lambda i, r, q, t: (lambda m: (m, diffusers_edit(pipe, i, r, q, m, seed)))(diffusers_mask(pipe, i, r, q, n, seed)),
+            'diffusers: generate_mask + invert + call': diffusers,
             'ceiling: paper, true mask': first(lambda i, r, q, t: paperDiffEdit(i, r, q, sd, mask=t)),
             'ceiling: inpaint, true mask': first(lambda i, r, q, t: fastDiffEdit(i, r, q, sd, mask=t, seed=seed))}
 

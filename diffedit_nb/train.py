@@ -166,13 +166,14 @@ def diffusion_loss(unet, te, tok, lat, caps, sched, cfg, rng, extra=None):
     if extra is not None: inp = torch.cat([inp, extra], 1)
     return F.mse_loss(unet(inp, t, embed(tok, te, caps)).sample, noise)
 
-# %% ../nbs/05a_train.ipynb #4fe4de71
+# %% ../nbs/05a_train.ipynb #25273de4
 def train_unet(imgs, caps, vae, tok, cfg:TrainConfig=TrainConfig(), log=print, ckpt=None,
                init:tuple|None=None, # (unet, text_encoder) to go on training: the UNet only, the text encoder frozen
+               stats:tuple|None=None, # encode_pool(vae, imgs), when the caller has it already
               ):
     "Train the UNet and text encoder on `imgs`/`caps` (or fine-tune `init`'s UNet) on `cfg.device`; returns their EMA copies"
     torch.manual_seed(cfg.seed); rng = np.random.default_rng(cfg.seed+1)
-    mean, std = encode_pool(vae.to(cfg.device), imgs); sf = vae.config.scaling_factor
+    mean, std = stats or encode_pool(vae.to(cfg.device), imgs); sf = vae.config.scaling_factor
     unet, te = (m.to(cfg.device) for m in init or (make_unet(cfg), make_text_encoder(tok, cfg)))
     unet.train(); te.train(init is None).requires_grad_(init is None)
     params = list(unet.parameters()) + (list(te.parameters()) if init is None else [])
@@ -198,15 +199,15 @@ def inpaint_unet_from(unet:UNet2DConditionModel)->UNet2DConditionModel:
     new.load_state_dict(sd)
     return new
 
-# %% ../nbs/05a_train.ipynb #55eb0730
-def train_inpaint(unet, imgs, caps, scenes, vae, tok, te, cfg:TrainConfig=TrainConfig(), log=print, init=None):
+# %% ../nbs/05a_train.ipynb #6809b2e1
+def train_inpaint(unet, imgs, caps, scenes, vae, tok, te, cfg:TrainConfig=TrainConfig(), log=print, init=None, stats=None):
     "Fine-tune an inpainting UNet from `unet` (or go on training `init`) on random masks (text encoder frozen), on `cfg.device`"
     torch.manual_seed(cfg.seed+2); rng = np.random.default_rng(cfg.seed+2); dev = cfg.device
-    mean, std = encode_pool(vae.to(dev), imgs); sf = vae.config.scaling_factor
+    mean, std = stats or encode_pool(vae.to(dev), imgs); sf = vae.config.scaling_factor
     ui = (init or inpaint_unet_from(unet)).to(dev).train(); te.to(dev).requires_grad_(False)
     opt = torch.optim.AdamW(ui.parameters(), cfg.inpaint_lr, weight_decay=0.01)
     lr = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: _cosine(s, cfg.inpaint_steps, cfg.warmup))
-    ema, sched, t0, ls = EMA(ui, decay=cfg.ema), DDPMScheduler(**SCHEDULE), time.time(), SIZE // 16
+    ema, sched, t0 = EMA(ui, decay=cfg.ema), DDPMScheduler(**SCHEDULE), time.time()
     for step in range(cfg.inpaint_steps):
         idx = rng.integers(len(imgs), size=cfg.unet_bs)
         m = random_masks(len(idx), rng, [scenes[i] for i in idx], cfg.inpaint_obj_frac).to(dev)
@@ -241,7 +242,7 @@ def make_tiny_sd(path, # folder to write
     unet = make_unet()
     return save_shapes_model(path, make_vae(), unet, make_text_encoder(tok), tok, inpaint_unet_from(unet) if inpaint else None)
 
-# %% ../nbs/05a_train.ipynb #ddec9518
+# %% ../nbs/05a_train.ipynb #5605ed01
 def train_shapes_model(path, cfg:TrainConfig=TrainConfig(), log=print,
                        vae:str|Path|None=None, # reuse the VAE saved in this pipeline folder instead of training one
                       ):
@@ -255,22 +256,22 @@ def train_shapes_model(path, cfg:TrainConfig=TrainConfig(), log=print,
     meta['vae_psnr_heldout'] = psnr(vae, held); log(f"VAE PSNR on held-out images: {meta['vae_psnr_heldout']:.2f} dB")
     imgs, caps, scenes = make_pool(cfg.pool, cfg.seed, cfg.two_obj_frac, set(heldout_captions(cfg.holdout_seed)))
     tok = shapes_tokenizer(None, cfg)
-    mean, _ = encode_pool(vae, imgs[:2000]); vae.register_to_config(scaling_factor=float(1/mean.std()))
+    stats = encode_pool(vae, imgs); vae.register_to_config(scaling_factor=float(1/stats[0][:2000].std()))
     ckpt = lambda u, te: save_shapes_model(path, vae, u, te, tok, meta=meta)
-    t1 = time.time(); unet, te = train_unet(imgs, caps, vae, tok, cfg, log, ckpt); meta['unet_minutes'] = (time.time()-t1)/60
+    t1 = time.time(); unet, te = train_unet(imgs, caps, vae, tok, cfg, log, ckpt, stats=stats); meta['unet_minutes'] = (time.time()-t1)/60
     save_shapes_model(path, vae, unet, te, tok, meta=meta)
-    t2 = time.time(); ui = train_inpaint(unet, imgs, caps, scenes, vae, tok, te, cfg, log); meta['inpaint_minutes'] = (time.time()-t2)/60
+    t2 = time.time(); ui = train_inpaint(unet, imgs, caps, scenes, vae, tok, te, cfg, log, stats=stats); meta['inpaint_minutes'] = (time.time()-t2)/60
     meta['params'] = {k: sum(p.numel() for p in m.parameters()) for k,m in dict(vae=vae, text_encoder=te, unet=unet, unet_inpaint=ui).items()}
     meta['total_minutes'] = (time.time()-t0)/60
     return save_shapes_model(path, vae, unet, te, tok, ui, meta)
 
-# %% ../nbs/05a_train.ipynb #e4657183
+# %% ../nbs/05a_train.ipynb #14e3588c
 def finetune_inpaint(path, # a pipeline folder saved by save_shapes_model
                      cfg:TrainConfig=TrainConfig(), # its seed, inpaint_steps, inpaint_lr, warmup, inpaint_obj_frac are used
                      log=print)->Path:
     "Go on training the inpainting UNet saved at `path`; record the run in its `training.json`"
     torch.set_num_threads(cfg.threads); path, t0 = Path(path), time.time()
-    sd = load_artifacts(path, device='cpu')  # with its unet_inpaint
+    sd = load_artifacts(path, device=cfg.device, dtype=torch.float32)  # with its unet_inpaint; trained in fp32
     imgs, caps, scenes = make_pool(cfg.pool, cfg.seed, cfg.two_obj_frac, set(heldout_captions(cfg.holdout_seed)))
     ui = train_inpaint(sd.unet, imgs, caps, scenes, sd.vae, sd.tokenizer, sd.text_encoder, cfg, log, init=sd.inpaint_unet)
     ui.save_pretrained(path/'unet_inpaint'); meta = json.loads((path/'training.json').read_text())
