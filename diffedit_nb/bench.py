@@ -52,7 +52,7 @@ def diffusers_edit(pipe, img, rp, qp, mask, seed=0)->Image.Image:
     inv = pipe.invert(prompt=rp, image=img, generator=g).latents
     return pipe(prompt=qp, mask_image=mask.numpy()[None], image_latents=inv, negative_prompt=rp, generator=g).images[0]
 
-# %% ../nbs/06_benchmark.ipynb #a7aed1a2
+# %% ../nbs/06_benchmark.ipynb #ce1039df
 def _timed(f):
     t = time.perf_counter(); r = f(); return r, time.perf_counter() - t
 
@@ -76,11 +76,16 @@ def edit_methods(sd:SDBundle, pipe, n:int=10, seed:int=0)->dict:
     def first(f):  # (mask, images) -> (mask, first image)
         def g(*a): m, o = f(*a); return m, o[0]
         return g
+    def inpaint(**kw):  # the paper's rule, snapped to the image, then inpainted
+        return lambda i, r, q, t: fastDiffEdit(i, r, q, sd, n=n, seed=seed, rule='paper', improve=False, refine=True, **kw)
     return {'ours: fast mask + blend': blend,
             'ours: paper (fast mask + inversion)': first(lambda i, r, q, t: paperDiffEdit(i, r, q, sd, n=n, seed=seed, refine=False)),
             'ours: paper + refine_mask': first(lambda i, r, q, t: paperDiffEdit(i, r, q, sd, n=n, seed=seed, refine=True)),
             'ours: inpaint (FastDiffEdit, tutorial)': first(lambda i, r, q, t: fastDiffEdit(i, r, q, sd, n=n, seed=seed)),
-            'ours: inpaint + paper rule + refine_mask': first(lambda i, r, q, t: fastDiffEdit(i, r, q, sd, n=n, seed=seed, rule='paper', improve=False, refine=True)),
+            'ours: inpaint + paper rule + refine_mask': first(inpaint()),
+            'ours: inpaint, refined, grown 2 px': first(inpaint(grow=2)),
+            'ours: inpaint, refined, grown 2 px, best of 4': first(inpaint(grow=2, candidates=4)),
+            'ours: inpaint, refined, boxes grown 1 px': first(inpaint(box=True, grow=1)),
             'diffusers: generate_mask + invert + call': diffusers,
             'ceiling: paper, true mask': first(lambda i, r, q, t: paperDiffEdit(i, r, q, sd, mask=t)),
             'ceiling: inpaint, true mask': first(lambda i, r, q, t: fastDiffEdit(i, r, q, sd, mask=t, seed=seed))}
