@@ -17,18 +17,18 @@ from .masked import paperDiffEdit, diffEdit, prompt_2_img_diffedit
 from .inpaint import fastDiffEdit, load_mask
 
 # %% auto #0
-__all__ = ['DEFAULTS', 'MIN_SIDE', 'check_method', 'edit_params', 'open_image', 'native_size', 'check_outputs', 'png_info',
-           'read_params', 'save_atomic', 'cached_bundle', 'run_method', 'edit_outputs', 'edit_file', 'diffedit_edit',
-           'read_manifest', 'append_result', 'read_results', 'prepare_out_dir', 'rows_todo', 'exit_code', 'edit_row',
-           'batch_row', 'batch_state', 'finish_row_on_interrupt', 'run_rows', 'summarize', 'diffedit_batch',
-           'cli_output', 'main']
+__all__ = ['DEFAULTS', 'INPAINT_OPTS', 'MIN_SIDE', 'check_method', 'edit_params', 'open_image', 'native_size', 'check_outputs',
+           'png_info', 'read_params', 'save_atomic', 'cached_bundle', 'run_method', 'edit_outputs', 'edit_file',
+           'diffedit_edit', 'read_manifest', 'append_result', 'read_results', 'prepare_out_dir', 'rows_todo',
+           'exit_code', 'edit_row', 'batch_row', 'batch_state', 'finish_row_on_interrupt', 'run_rows', 'summarize',
+           'diffedit_batch', 'cli_output', 'main']
 
 # %% ../nbs/07_cli.ipynb #03396c0b
 if __name__ == '__main__' and '__file__' in globals():  # `python -m diffedit_nb.cli`, not a notebook
     from diffedit_nb.cli import main
     sys.exit(main())
 
-# %% ../nbs/07_cli.ipynb #228e9ed9
+# %% ../nbs/07_cli.ipynb #c4e05fb3
 def _default(f, k): return inspect.signature(f).parameters[k].default
 
 DEFAULTS = {  # read from the edit functions, so the command's defaults are the library's
@@ -37,18 +37,19 @@ DEFAULTS = {  # read from the edit functions, so the command's defaults are the 
                  steps=_default(prompt_2_img_diffedit, 'steps')),
     'purist': {k: _default(diffEdit, k) for k in ('n', 'strength', 'steps')},
     'inpaint': dict(n=_default(fastDiffEdit, 'n'), strength=None, steps=_default(fastDiffEdit, 'steps'))}
+INPAINT_OPTS = {k: _default(fastDiffEdit, k) for k in ('box', 'grow', 'candidates')}  # options of `inpaint` only
 
 def check_method(method:str)->str:
     "`method` if it is one of `DEFAULTS`, else a `ValueError` naming them"
     if method not in DEFAULTS: raise ValueError(f"Unknown method {method!r}: use one of {', '.join(DEFAULTS)}")
     return method
 
-# %% ../nbs/07_cli.ipynb #29ee515e
+# %% ../nbs/07_cli.ipynb #8036e83c
 def edit_params(caption:str, # text describing the image (the reference text)
                 query:str, # text describing the wanted image
                 method:str='paper', # one of `DEFAULTS`
                 n:int|None=None, strength:float|None=None, steps:int|None=None, # None: the method's default
-                **kw, # more parameters to record: image, model, mask, guidance, seed, size
+                **kw, # more parameters to record: image, model, mask, guidance, seed, size, and `INPAINT_OPTS`
                )->dict:
     "The validated parameters of one edit, the method's defaults filled in"
     for k, v in (('caption', caption), ('query', query)):
@@ -56,7 +57,11 @@ def edit_params(caption:str, # text describing the image (the reference text)
     d = DEFAULTS[check_method(method)]
     if method == 'inpaint' and strength: warnings.warn("strength does not apply to method 'inpaint': ignored")
     s = None if d['strength'] is None else strength or d['strength']  # inpaint has no strength
-    p = dict(caption=caption, query=query, method=method, n=n or d['n'], strength=s, steps=steps or d['steps'], **kw)
+    ip = {k: kw.pop(k, v) for k, v in INPAINT_OPTS.items()}
+    if method != 'inpaint' and ip != INPAINT_OPTS: warnings.warn(f"box, grow and candidates apply to method 'inpaint' only: ignored")
+    if ip['grow'] < 0 or ip['candidates'] < 1: raise ValueError("grow must be at least 0 and candidates at least 1")
+    p = dict(caption=caption, query=query, method=method, n=n or d['n'], strength=s, steps=steps or d['steps'],
+             **(ip if method == 'inpaint' else {}), **kw)
     if p['n'] < 1 or p['steps'] < 1: raise ValueError("n and steps must be at least 1")
     return p
 
@@ -114,7 +119,7 @@ def save_atomic(files:dict, # {path: (PIL image, PngInfo or None)}
     finally:
         for t in tmps.values(): t.unlink(missing_ok=True)
 
-# %% ../nbs/07_cli.ipynb #eab9c252
+# %% ../nbs/07_cli.ipynb #ed8a5b8d
 @functools.lru_cache(maxsize=1)
 def cached_bundle(model:str='shapes', device:str|None=None)->SDBundle:
     "`load_artifacts(model, device=device)`, kept for the next call with the same arguments"
@@ -129,7 +134,7 @@ def run_method(img:Image.Image, # the image, resized for the model
     "Run `p['method']` on `img`: `(mask, [edited image])`"
     rp, qp, s, a = p['caption'], p['query'], p['strength'], dict(g=p['guidance'], seed=p['seed'], steps=p['steps'], progress=progress)
     if p['method'] == 'paper': return paperDiffEdit(img, rp, qp, sd, mask=mask, n=p['n'], r=s, **a)
-    if p['method'] == 'inpaint': return fastDiffEdit(img, rp, qp, sd, mask=mask, n=p['n'], **a)
+    if p['method'] == 'inpaint': return fastDiffEdit(img, rp, qp, sd, mask=mask, n=p['n'], **{k: p.get(k, v) for k, v in INPAINT_OPTS.items()}, **a)
     if p['method'] == 'purist' and mask is None: return diffEdit(img, rp, qp, sd, n=p['n'], strength=s, **a)
     if mask is None: mask = create_mask_fast(img, rp, qp, sd, n=p['n'], seed=p['seed'])
     return mask, prompt_2_img_diffedit(rp, qp, img, mask, sd, strength=s, **a)
@@ -154,7 +159,7 @@ def edit_file(p:dict, # edit_params' output, with `image`, `mask` (a path or Non
     save_atomic(edit_outputs(src, m, res[0], p, out, mask_out, overlay_out))
     return m
 
-# %% ../nbs/07_cli.ipynb #02e3741f
+# %% ../nbs/07_cli.ipynb #ad3cd50e
 @call_parse
 def diffedit_edit(image:str, # the image to edit (any format PIL reads)
                   caption:str=None, # text describing the image (the reference text)
@@ -167,6 +172,9 @@ def diffedit_edit(image:str, # the image to edit (any format PIL reads)
                   steps:int=None, # DDIM steps of a full run (default: the method's)
                   guidance:float=7.5, # classifier-free guidance scale
                   seed:int=0, # seeds every random draw
+                  box:store_true=False, # inpaint: fill each mask region out to its bounding box (room for a new shape)
+                  grow:int=0, # inpaint: pixels to grow the mask the pipeline gets by (the composite keeps the mask)
+                  candidates:int=1, # inpaint: draw this many and keep the one the model scores best
                   size:int=None, # long side the image is resized to (default: the model's own, 64 for shapes, 512 for SD 1.x)
                   device:str=None, # cuda, mps or cpu (default: the first available)
                   out:str='out.png', # the edited image; as a PNG it carries its parameters
@@ -176,7 +184,7 @@ def diffedit_edit(image:str, # the image to edit (any format PIL reads)
                  )->dict:
     "Edit one image with DiffEdit (options may be spelled --mask-out or --mask_out); returns the parameters recorded in `out`"
     p = edit_params(caption, query, method, n, strength, steps, image=str(image), model=str(model),
-                    mask=None if mask is None else str(mask), guidance=guidance, seed=seed)
+                    mask=None if mask is None else str(mask), guidance=guidance, seed=seed, box=box, grow=grow, candidates=candidates)
     check_outputs(image, out, mask_out, overlay)
     open_image(image)  # fails fast, before the model loads
     sd = cached_bundle(str(model), device)
@@ -225,7 +233,7 @@ def prepare_out_dir(out_dir)->Path:
         with f.open('ab') as h: h.write(b'\n')
     return d
 
-# %% ../nbs/07_cli.ipynb #66688f8a
+# %% ../nbs/07_cli.ipynb #43c4277a
 def _finished(rec:dict|None, out_dir, retry_errors:bool)->bool:
     if not rec: return False
     if rec.get('status') == 'ok': return (Path(out_dir)/rec.get('out', '')).is_file()
@@ -244,7 +252,7 @@ def edit_row(row:dict, opts:dict, sd:SDBundle, out_dir)->dict:
     if '_error' in row or 'image' not in row: raise ValueError(row.get('_error', 'The row has no image'))
     p = edit_params(row.get('caption'), row.get('query'), row.get('method', opts['method']), opts['n'], opts['strength'], opts['steps'],
                     image=row['image'], model=opts['model'], mask=row.get('mask'), guidance=opts['guidance'],
-                    seed=int(row.get('seed', opts['seed'])), size=opts['size'] or native_size(sd))
+                    seed=int(row.get('seed', opts['seed'])), size=opts['size'] or native_size(sd), **{k: opts.get(k, v) for k, v in INPAINT_OPTS.items()})
     out, mo = check_outputs(row['image'], Path(out_dir)/f"{row['id']}.png", Path(out_dir)/f"{row['id']}_mask.png")
     m = edit_file(p, sd, out, mo)
     return dict(p, out=out.name, mask_out=mo.name, mask_frac=round(float(np.asarray(m.cpu() if isinstance(m, torch.Tensor) else m).mean()), 4))
@@ -292,7 +300,7 @@ def summarize(rows:list, done:dict)->dict:
     st = [done.get(r['id'], {}).get('status') for r in rows]
     return dict(rows=len(rows), ok=st.count('ok'), failed=st.count('error'), todo=len(rows) - st.count('ok') - st.count('error'))
 
-# %% ../nbs/07_cli.ipynb #fb2e3f8b
+# %% ../nbs/07_cli.ipynb #e66546df
 @call_parse
 def diffedit_batch(manifest:str, # a .csv (with a header) or .jsonl file; columns image, caption, query and optional seed, method, mask
                    out_dir:str=None, # folder for the edits, the masks and results.jsonl
@@ -303,6 +311,9 @@ def diffedit_batch(manifest:str, # a .csv (with a header) or .jsonl file; column
                    steps:int=None, # DDIM steps of a full run (default: the method's)
                    guidance:float=7.5, # classifier-free guidance scale
                    seed:int=0, # the seed of rows that give none
+                   box:store_true=False, # inpaint: fill each mask region out to its bounding box
+                   grow:int=0, # inpaint: pixels to grow the mask the pipeline gets by
+                   candidates:int=1, # inpaint: draw this many and keep the one the model scores best
                    size:int=None, # long side images are resized to (default: the model's own)
                    device:str=None, # cuda, mps or cpu (default: the process's accelerator, else the first available)
                    retry_errors:store_true=False, # redo the rows that failed before
@@ -310,7 +321,8 @@ def diffedit_batch(manifest:str, # a .csv (with a header) or .jsonl file; column
                   )->dict:
     "Edit every row of `manifest` not done yet into `out_dir`, sharing the rows between the processes of `accelerate launch`"
     if not out_dir: raise ValueError("--out-dir is required")
-    opts = dict(method=check_method(method), model=str(model), n=n, strength=strength, steps=steps, guidance=guidance, seed=seed, size=size)
+    opts = dict(method=check_method(method), model=str(model), n=n, strength=strength, steps=steps, guidance=guidance, seed=seed, size=size,
+                box=box, grow=grow, candidates=candidates)
     rows, state = read_manifest(manifest), batch_state(device)
     if state.is_main_process: prepare_out_dir(out_dir)
     state.wait_for_everyone()
