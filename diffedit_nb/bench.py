@@ -52,7 +52,7 @@ def diffusers_edit(pipe, img, rp, qp, mask, seed=0)->Image.Image:
     inv = pipe.invert(prompt=rp, image=img, generator=g).latents
     return pipe(prompt=qp, mask_image=mask.numpy()[None], image_latents=inv, negative_prompt=rp, generator=g).images[0]
 
-# %% ../nbs/06_benchmark.ipynb #ce1039df
+# %% ../nbs/06_benchmark.ipynb #64f226e5
 def _timed(f):
     t = time.perf_counter(); r = f(); return r, time.perf_counter() - t
 
@@ -86,6 +86,7 @@ def edit_methods(sd:SDBundle, pipe, n:int=10, seed:int=0)->dict:
             'ours: inpaint, refined, grown 2 px': first(inpaint(grow=2)),
             'ours: inpaint, refined, grown 2 px, best of 4': first(inpaint(grow=2, candidates=4)),
             'ours: inpaint, refined, boxes grown 1 px': first(inpaint(box=True, grow=1)),
+            'ours: inpaint, refined, mask or boxes grown 2 px, best of 8': first(inpaint(box='both', grow=2, candidates=4)),
             'diffusers: generate_mask + invert + call': diffusers,
             'ceiling: paper, true mask': first(lambda i, r, q, t: paperDiffEdit(i, r, q, sd, mask=t)),
             'ceiling: inpaint, true mask': first(lambda i, r, q, t: fastDiffEdit(i, r, q, sd, mask=t, seed=seed))}

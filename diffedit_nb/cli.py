@@ -17,18 +17,18 @@ from .masked import paperDiffEdit, diffEdit, prompt_2_img_diffedit
 from .inpaint import fastDiffEdit, load_mask
 
 # %% auto #0
-__all__ = ['DEFAULTS', 'INPAINT_OPTS', 'MIN_SIDE', 'check_method', 'edit_params', 'open_image', 'native_size', 'check_outputs',
-           'png_info', 'read_params', 'save_atomic', 'cached_bundle', 'run_method', 'edit_outputs', 'edit_file',
-           'diffedit_edit', 'read_manifest', 'append_result', 'read_results', 'prepare_out_dir', 'rows_todo',
-           'exit_code', 'edit_row', 'batch_row', 'batch_state', 'finish_row_on_interrupt', 'run_rows', 'summarize',
-           'diffedit_batch', 'cli_output', 'main']
+__all__ = ['DEFAULTS', 'INPAINT_OPTS', 'MIN_SIDE', 'box_option', 'check_method', 'edit_params', 'open_image', 'native_size',
+           'check_outputs', 'png_info', 'read_params', 'save_atomic', 'cached_bundle', 'run_method', 'edit_outputs',
+           'edit_file', 'diffedit_edit', 'read_manifest', 'append_result', 'read_results', 'prepare_out_dir',
+           'rows_todo', 'exit_code', 'edit_row', 'batch_row', 'batch_state', 'finish_row_on_interrupt', 'run_rows',
+           'summarize', 'diffedit_batch', 'cli_output', 'main']
 
 # %% ../nbs/07_cli.ipynb #03396c0b
 if __name__ == '__main__' and '__file__' in globals():  # `python -m diffedit_nb.cli`, not a notebook
     from diffedit_nb.cli import main
     sys.exit(main())
 
-# %% ../nbs/07_cli.ipynb #c4e05fb3
+# %% ../nbs/07_cli.ipynb #9e31044f
 def _default(f, k): return inspect.signature(f).parameters[k].default
 
 DEFAULTS = {  # read from the edit functions, so the command's defaults are the library's
@@ -39,12 +39,18 @@ DEFAULTS = {  # read from the edit functions, so the command's defaults are the 
     'inpaint': dict(n=_default(fastDiffEdit, 'n'), strength=None, steps=_default(fastDiffEdit, 'steps'))}
 INPAINT_OPTS = {k: _default(fastDiffEdit, k) for k in ('box', 'grow', 'candidates')}  # options of `inpaint` only
 
+def box_option(v)->bool|str:
+    "The command's `--box` (no, yes, both; or what `fastDiffEdit` takes) as `fastDiffEdit`'s `box`"
+    opts = {None: False, False: False, 'no': False, True: True, 'yes': True, 'both': 'both'}
+    if v not in opts: raise ValueError(f"--box must be no, yes or both, not {v!r}")
+    return opts[v]
+
 def check_method(method:str)->str:
     "`method` if it is one of `DEFAULTS`, else a `ValueError` naming them"
     if method not in DEFAULTS: raise ValueError(f"Unknown method {method!r}: use one of {', '.join(DEFAULTS)}")
     return method
 
-# %% ../nbs/07_cli.ipynb #8036e83c
+# %% ../nbs/07_cli.ipynb #28bf94c2
 def edit_params(caption:str, # text describing the image (the reference text)
                 query:str, # text describing the wanted image
                 method:str='paper', # one of `DEFAULTS`
@@ -57,7 +63,7 @@ def edit_params(caption:str, # text describing the image (the reference text)
     d = DEFAULTS[check_method(method)]
     if method == 'inpaint' and strength: warnings.warn("strength does not apply to method 'inpaint': ignored")
     s = None if d['strength'] is None else strength or d['strength']  # inpaint has no strength
-    ip = {k: kw.pop(k, v) for k, v in INPAINT_OPTS.items()}
+    ip = {k: kw.pop(k, v) for k, v in INPAINT_OPTS.items()}; ip['box'] = box_option(ip['box'])
     if method != 'inpaint' and ip != INPAINT_OPTS: warnings.warn(f"box, grow and candidates apply to method 'inpaint' only: ignored")
     if ip['grow'] < 0 or ip['candidates'] < 1: raise ValueError("grow must be at least 0 and candidates at least 1")
     p = dict(caption=caption, query=query, method=method, n=n or d['n'], strength=s, steps=steps or d['steps'],
@@ -159,7 +165,7 @@ def edit_file(p:dict, # edit_params' output, with `image`, `mask` (a path or Non
     save_atomic(edit_outputs(src, m, res[0], p, out, mask_out, overlay_out))
     return m
 
-# %% ../nbs/07_cli.ipynb #ad3cd50e
+# %% ../nbs/07_cli.ipynb #97806e61
 @call_parse
 def diffedit_edit(image:str, # the image to edit (any format PIL reads)
                   caption:str=None, # text describing the image (the reference text)
@@ -172,7 +178,7 @@ def diffedit_edit(image:str, # the image to edit (any format PIL reads)
                   steps:int=None, # DDIM steps of a full run (default: the method's)
                   guidance:float=7.5, # classifier-free guidance scale
                   seed:int=0, # seeds every random draw
-                  box:store_true=False, # inpaint: fill each mask region out to its bounding box (room for a new shape)
+                  box:str=None, # inpaint: yes fills each mask region out to its bounding box (room for a new shape); both: the model picks
                   grow:int=0, # inpaint: pixels to grow the mask the pipeline gets by (the composite keeps the mask)
                   candidates:int=1, # inpaint: draw this many and keep the one the model scores best
                   size:int=None, # long side the image is resized to (default: the model's own, 64 for shapes, 512 for SD 1.x)
@@ -300,7 +306,7 @@ def summarize(rows:list, done:dict)->dict:
     st = [done.get(r['id'], {}).get('status') for r in rows]
     return dict(rows=len(rows), ok=st.count('ok'), failed=st.count('error'), todo=len(rows) - st.count('ok') - st.count('error'))
 
-# %% ../nbs/07_cli.ipynb #e66546df
+# %% ../nbs/07_cli.ipynb #6d68d4d9
 @call_parse
 def diffedit_batch(manifest:str, # a .csv (with a header) or .jsonl file; columns image, caption, query and optional seed, method, mask
                    out_dir:str=None, # folder for the edits, the masks and results.jsonl
@@ -311,7 +317,7 @@ def diffedit_batch(manifest:str, # a .csv (with a header) or .jsonl file; column
                    steps:int=None, # DDIM steps of a full run (default: the method's)
                    guidance:float=7.5, # classifier-free guidance scale
                    seed:int=0, # the seed of rows that give none
-                   box:store_true=False, # inpaint: fill each mask region out to its bounding box
+                   box:str=None, # inpaint: yes fills each mask region out to its bounding box; both: the model picks
                    grow:int=0, # inpaint: pixels to grow the mask the pipeline gets by
                    candidates:int=1, # inpaint: draw this many and keep the one the model scores best
                    size:int=None, # long side images are resized to (default: the model's own)

@@ -80,7 +80,15 @@ def query_score(imgs:list, # PIL images of one size, e.g. candidate edits
     w = torch.from_numpy(upsample_mask(mask, x0.shape[-1:-3:-1])).to(lr.device)
     return (((lr - lq) * w).sum((-2, -1)) / w.sum().clamp(min=1e-6)).view(k, n).mean(1).cpu()
 
-# %% ../nbs/04_inpaint.ipynb #fc019920
+# %% ../nbs/04_inpaint.ipynb #de1c8b0b
+def _inpaint(pipe, src:Image.Image, qp:str, m, grow:int, k:int, g:float, steps:int, seed:int, raw:bool)->list:
+    "`k` inpaintings of `src` (seeds `seed`, `seed+1`, ...) inside `m` grown by `grow` pixels, composited with `m` itself unless `raw`"
+    pm = grow_mask(upsample_mask(m, src.size, smooth=False), grow) if grow else m
+    gs = [torch.Generator().manual_seed(seed + j) for j in range(k)]
+    out = pipe(prompt=qp, image=src, mask_image=mask_to_pil(pm, src.size), height=src.size[1], width=src.size[0], num_inference_steps=steps,
+               guidance_scale=g, num_images_per_prompt=k, generator=gs if k > 1 else gs[0]).images
+    return out if raw else [composite(src, o, m) for o in out]
+
 def fastDiffEdit(init_img, # the image (PIL, path or URL)
                  rp:str, # reference text: a caption of the image
                  qp:str, # query text: what the image should become
@@ -92,16 +100,17 @@ def fastDiffEdit(init_img, # the image (PIL, path or URL)
                  refine:bool=False, # snap the inferred mask to the image with refine_mask (GrabCut)
                  mask=None, # a user mask (any resolution) ...
                  mask_mode:str='replace', # ... used instead of ('replace') or together with ('union') the inferred one
-                 box:bool=False, # fill each region of the mask out to its bounding box (room for a new shape)
+                 box:bool|str=False, # True: each region of the mask filled out to its bounding box (room for a new shape); 'both': candidates of each
                  grow:int=0, # pixels to grow the mask the pipeline gets by (the composite keeps the mask itself)
-                 candidates:int=1, # inpaint with seeds seed, seed+1, ...; return them all, best first by `query_score`
+                 candidates:int=1, # inpaint with seeds seed, seed+1, ... (per mask); return them all, best first by `query_score`
+                 judge_s:float=0.9, # noising strength `query_score` judges the candidates at
                  g:float=7.5, # guidance scale of the inpainting
                  steps:int=20, # inpainting steps
                  seed:int=0, # seeds the mask draws and the inpainting
                  raw:bool=False, # return the pipeline's output, not composited onto the source
                  progress:bool=False,
                 )->tuple:
-    "The tutorial's FastDiffEdit: fast mask, then diffusers' inpainting pipeline: `(mask, images)`"
+    "The tutorial's FastDiffEdit: fast mask, then diffusers' inpainting pipeline: `(mask, images)` (the mask of the first image)"
     if mask_mode not in ('replace', 'union'): raise ValueError(f"mask_mode must be 'replace' or 'union', not {mask_mode!r}")
     if candidates < 1: raise ValueError(f"candidates must be at least 1, not {candidates}")
     (rp,), (qp,) = _pair(rp, qp)
@@ -113,12 +122,12 @@ def fastDiffEdit(init_img, # the image (PIL, path or URL)
     if mask is not None:
         um = load_mask(mask, src.size)
         m = um if mask_mode == 'replace' else np.maximum(um, upsample_mask(np.asarray(m, np.float32), src.size, smooth=False))
-    if box: m = mask_boxes(upsample_mask(m, src.size, smooth=False))
-    pm = grow_mask(upsample_mask(m, src.size, smooth=False), grow) if grow else m
+    if box not in (False, True, 'both'): raise ValueError(f"box must be False, True or 'both', not {box!r}")
+    ms = [m] if box is False else [mask_boxes(upsample_mask(m, src.size, smooth=False))] + ([m] if box == 'both' else [])
     pipe = inpaint_pipe(sd); pipe.set_progress_bar_config(disable=not progress)
-    gs = [torch.Generator().manual_seed(seed + j) for j in range(candidates)]
-    out = pipe(prompt=qp, image=src, mask_image=mask_to_pil(pm, src.size), height=src.size[1], width=src.size[0], num_inference_steps=steps,
-               guidance_scale=g, num_images_per_prompt=candidates, generator=gs if candidates > 1 else gs[0]).images
-    out = out if raw else [composite(src, o, m) for o in out]
-    if candidates > 1: out = [out[i] for i in query_score(out, rp, qp, m, sd, seed=seed).argsort(descending=True)]
-    return m, out
+    outs = [(mm, o) for mm in ms for o in _inpaint(pipe, src, qp, mm, grow, candidates, g, steps, seed, raw)]
+    if len(outs) > 1:
+        judge = np.maximum.reduce([upsample_mask(mm, src.size, smooth=False) for mm in ms])
+        sc = query_score([o for _, o in outs], rp, qp, judge, sd, s=judge_s, seed=seed)
+        outs = [outs[i] for i in sc.argsort(descending=True)]
+    return outs[0][0], [o for _, o in outs]
