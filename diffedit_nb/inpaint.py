@@ -80,7 +80,7 @@ def query_score(imgs:list, # PIL images of one size, e.g. candidate edits
     w = torch.from_numpy(upsample_mask(mask, x0.shape[-1:-3:-1])).to(lr.device)
     return (((lr - lq) * w).sum((-2, -1)) / w.sum().clamp(min=1e-6)).view(k, n).mean(1).cpu()
 
-# %% ../nbs/04_inpaint.ipynb #de1c8b0b
+# %% ../nbs/04_inpaint.ipynb #b0991a74
 def _inpaint(pipe, src:Image.Image, qp:str, m, grow:int, k:int, g:float, steps:int, seed:int, raw:bool)->list:
     "`k` inpaintings of `src` (seeds `seed`, `seed+1`, ...) inside `m` grown by `grow` pixels, composited with `m` itself unless `raw`"
     pm = grow_mask(upsample_mask(m, src.size, smooth=False), grow) if grow else m
@@ -113,6 +113,7 @@ def fastDiffEdit(init_img, # the image (PIL, path or URL)
     "The tutorial's FastDiffEdit: fast mask, then diffusers' inpainting pipeline: `(mask, images)` (the mask of the first image)"
     if mask_mode not in ('replace', 'union'): raise ValueError(f"mask_mode must be 'replace' or 'union', not {mask_mode!r}")
     if candidates < 1: raise ValueError(f"candidates must be at least 1, not {candidates}")
+    if box not in (False, True, 'both'): raise ValueError(f"box must be False, True or 'both', not {box!r}")
     (rp,), (qp,) = _pair(rp, qp)
     src = load_image(init_img, size=None, multiple=sd.vae_scale)
     if mask is None or mask_mode == 'union':
@@ -122,7 +123,6 @@ def fastDiffEdit(init_img, # the image (PIL, path or URL)
     if mask is not None:
         um = load_mask(mask, src.size)
         m = um if mask_mode == 'replace' else np.maximum(um, upsample_mask(np.asarray(m, np.float32), src.size, smooth=False))
-    if box not in (False, True, 'both'): raise ValueError(f"box must be False, True or 'both', not {box!r}")
     ms = [m] if box is False else [mask_boxes(upsample_mask(m, src.size, smooth=False))] + ([m] if box == 'both' else [])
     pipe = inpaint_pipe(sd); pipe.set_progress_bar_config(disable=not progress)
     outs = [(mm, o) for mm in ms for o in _inpaint(pipe, src, qp, mm, grow, candidates, g, steps, seed, raw)]
