@@ -12,7 +12,7 @@ from .purist import diff_mask, _pair, iou, RULES, same_texts
 
 # %% auto #0
 __all__ = ['x0_preds', 'prompt_2_img_i2i_fast', 'fast_diffs', 'create_mask_fast', 'mask_from_latents', 'improve_mask',
-           'refine_mask']
+           'refine_mask', 'grow_mask', 'mask_boxes']
 
 # %% ../nbs/03_fast_mask.ipynb #d138682a
 @torch.no_grad()
@@ -102,3 +102,23 @@ def refine_mask(img:Image.Image, # the source image
     gc = np.where(pm, cv2.GC_PR_FGD, cv2.GC_PR_BGD).astype(np.uint8)
     cv2.grabCut(np.asarray(img.convert('RGB'))[..., ::-1].copy(), gc, None, np.zeros((1, 65)), np.zeros((1, 65)), iters, cv2.GC_INIT_WITH_MASK)
     return pm | (gc == cv2.GC_FGD) | (gc == cv2.GC_PR_FGD)
+
+# %% ../nbs/03_fast_mask.ipynb #9d1dad59
+def _binary(mask)->np.ndarray:
+    "`mask` > 0.5 as a uint8 (H, W) array"
+    return (np.asarray(mask.detach().float().cpu() if isinstance(mask, torch.Tensor) else mask, np.float32) > 0.5).astype(np.uint8)
+
+def grow_mask(mask, # (H, W) mask in [0, 1], array or tensor
+              px:int, # pixels to grow by, in every direction
+             )->np.ndarray:
+    "`mask` dilated by `px` pixels: a float (H, W) array of 0s and 1s"
+    if px < 0: raise ValueError(f"grow must be >= 0 pixels, not {px}")
+    m = _binary(mask)
+    return (cv2.dilate(m, np.ones((2*px+1, 2*px+1), np.uint8)) if px else m).astype(np.float32)
+
+def mask_boxes(mask, # (H, W) mask in [0, 1], array or tensor
+              )->np.ndarray:
+    "Each connected region of `mask` filled out to its bounding box: a float (H, W) array of 0s and 1s"
+    out = np.zeros(np.shape(mask), np.float32)
+    for x, y, w, h, _ in cv2.connectedComponentsWithStats(_binary(mask), connectivity=8)[2][1:]: out[y:y+h, x:x+w] = 1
+    return out

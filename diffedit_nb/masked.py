@@ -126,7 +126,7 @@ def paper_decode(inv:dict, # ddim_invert's latents
         x = m*x + (1-m)*inv[int(ts[i+1]) if i+1 < len(ts) else -1]
     return x
 
-# %% ../nbs/02_masked_diffusion.ipynb #3d3d7933
+# %% ../nbs/02_masked_diffusion.ipynb #af8f2289
 def paperDiffEdit(init_img, # the image (PIL, path or URL)
                   rp:str, # reference text: a caption of the image
                   qp:str, # query text: what the image should become
@@ -136,6 +136,8 @@ def paperDiffEdit(init_img, # the image (PIL, path or URL)
                   s:float=0.5, # mask noising strength
                   rule:str='paper', # mask rule, see diff_mask
                   refine:bool=True, # snap the inferred mask to the image with refine_mask (GrabCut)
+                  box:bool=False, # fill each region of the mask out to its bounding box (room for a new shape)
+                  grow:int=0, # pixels to grow the mask by
                   r:float=0.5, # encoding ratio of the inversion
                   strength:float|None=None, # edit strength (<= r; default r)
                   g:float=7.5, # guidance scale of the decoding
@@ -144,7 +146,7 @@ def paperDiffEdit(init_img, # the image (PIL, path or URL)
                   raw:bool=False, progress:bool=False,
                  )->tuple:
     "The paper's DiffEdit: mask, DDIM inversion, masked decoding: `(mask, images)`"
-    from diffedit_nb.fast import mask_from_latents, refine_mask
+    from diffedit_nb.fast import mask_from_latents, refine_mask, grow_mask, mask_boxes
     (rp,), (qp,) = _pair(rp, qp)
     src = load_image(init_img, size=None, multiple=sd.vae_scale)
     x0 = pil_to_latents(src, sd)
@@ -152,6 +154,9 @@ def paperDiffEdit(init_img, # the image (PIL, path or URL)
     if mask is None:
         mask = mask_from_latents(x0, er, eq, uemb, sd, n=n, s=s, seed=seed, rule=rule, steps=steps)
         if refine: mask = refine_mask(src, mask)
+    if box or grow:
+        pm = upsample_mask(mask, src.size, smooth=False)
+        mask = grow_mask(mask_boxes(pm) if box else pm, grow)
     inv = ddim_invert(x0, er, sd, steps, r, progress)
     out = latents_to_pil(paper_decode(inv, eq, uemb, mask, sd, g, strength or r, steps, progress), sd)
     return mask, out if raw else [composite(src, o, mask) for o in out]
