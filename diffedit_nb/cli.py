@@ -17,18 +17,18 @@ from .masked import paperDiffEdit, diffEdit, prompt_2_img_diffedit
 from .inpaint import fastDiffEdit, load_mask
 
 # %% auto #0
-__all__ = ['DEFAULTS', 'INPAINT_OPTS', 'MIN_SIDE', 'box_option', 'check_method', 'edit_params', 'open_image', 'native_size',
-           'check_outputs', 'png_info', 'read_params', 'save_atomic', 'cached_bundle', 'run_method', 'edit_outputs',
-           'edit_file', 'diffedit_edit', 'read_manifest', 'append_result', 'read_results', 'prepare_out_dir',
-           'rows_todo', 'exit_code', 'edit_row', 'batch_row', 'batch_state', 'finish_row_on_interrupt', 'run_rows',
-           'summarize', 'diffedit_batch', 'cli_output', 'main']
+__all__ = ['DEFAULTS', 'INPAINT_OPTS', 'TAKES', 'MIN_SIDE', 'box_option', 'check_method', 'edit_params', 'open_image',
+           'native_size', 'check_outputs', 'png_info', 'read_params', 'save_atomic', 'cached_bundle', 'run_method',
+           'edit_outputs', 'edit_file', 'diffedit_edit', 'read_manifest', 'append_result', 'read_results',
+           'prepare_out_dir', 'rows_todo', 'exit_code', 'edit_row', 'batch_row', 'batch_state',
+           'finish_row_on_interrupt', 'run_rows', 'summarize', 'diffedit_batch', 'cli_output', 'main']
 
 # %% ../nbs/07_cli.ipynb #03396c0b
 if __name__ == '__main__' and '__file__' in globals():  # `python -m diffedit_nb.cli`, not a notebook
     from diffedit_nb.cli import main
     sys.exit(main())
 
-# %% ../nbs/07_cli.ipynb #9e31044f
+# %% ../nbs/07_cli.ipynb #452dc2de
 def _default(f, k): return inspect.signature(f).parameters[k].default
 
 DEFAULTS = {  # read from the edit functions, so the command's defaults are the library's
@@ -37,7 +37,8 @@ DEFAULTS = {  # read from the edit functions, so the command's defaults are the 
                  steps=_default(prompt_2_img_diffedit, 'steps')),
     'purist': {k: _default(diffEdit, k) for k in ('n', 'strength', 'steps')},
     'inpaint': dict(n=_default(fastDiffEdit, 'n'), strength=None, steps=_default(fastDiffEdit, 'steps'))}
-INPAINT_OPTS = {k: _default(fastDiffEdit, k) for k in ('box', 'grow', 'candidates')}  # options of `inpaint` only
+INPAINT_OPTS = {k: _default(fastDiffEdit, k) for k in ('box', 'grow', 'candidates')}  # mask and candidate options
+TAKES = {'paper': ('box', 'grow'), 'inpaint': tuple(INPAINT_OPTS)}  # which of them each method takes
 
 def box_option(v)->bool|str:
     "The command's `--box` (no, yes, both; or what `fastDiffEdit` takes) as `fastDiffEdit`'s `box`"
@@ -50,7 +51,7 @@ def check_method(method:str)->str:
     if method not in DEFAULTS: raise ValueError(f"Unknown method {method!r}: use one of {', '.join(DEFAULTS)}")
     return method
 
-# %% ../nbs/07_cli.ipynb #28bf94c2
+# %% ../nbs/07_cli.ipynb #b31dd623
 def edit_params(caption:str, # text describing the image (the reference text)
                 query:str, # text describing the wanted image
                 method:str='paper', # one of `DEFAULTS`
@@ -63,11 +64,14 @@ def edit_params(caption:str, # text describing the image (the reference text)
     d = DEFAULTS[check_method(method)]
     if method == 'inpaint' and strength: warnings.warn("strength does not apply to method 'inpaint': ignored")
     s = None if d['strength'] is None else strength or d['strength']  # inpaint has no strength
-    ip = {k: kw.pop(k, v) for k, v in INPAINT_OPTS.items()}; ip['box'] = box_option(ip['box'])
-    if method != 'inpaint' and ip != INPAINT_OPTS: warnings.warn(f"box, grow and candidates apply to method 'inpaint' only: ignored")
+    ip, takes = {k: kw.pop(k, v) for k, v in INPAINT_OPTS.items()}, TAKES.get(method, ())
+    ip['box'] = box_option(ip['box'])
+    if any(ip[k] != v for k, v in INPAINT_OPTS.items() if k not in takes):
+        warnings.warn(f"method {method!r} takes {', '.join(takes) or 'none'} of box, grow and candidates: the rest ignored")
+    if ip['box'] == 'both' and method != 'inpaint': raise ValueError("box 'both' (the model picks) needs method 'inpaint'")
     if ip['grow'] < 0 or ip['candidates'] < 1: raise ValueError("grow must be at least 0 and candidates at least 1")
     p = dict(caption=caption, query=query, method=method, n=n or d['n'], strength=s, steps=steps or d['steps'],
-             **(ip if method == 'inpaint' else {}), **kw)
+             **{k: ip[k] for k in takes}, **kw)
     if p['n'] < 1 or p['steps'] < 1: raise ValueError("n and steps must be at least 1")
     return p
 
@@ -125,7 +129,7 @@ def save_atomic(files:dict, # {path: (PIL image, PngInfo or None)}
     finally:
         for t in tmps.values(): t.unlink(missing_ok=True)
 
-# %% ../nbs/07_cli.ipynb #ed8a5b8d
+# %% ../nbs/07_cli.ipynb #8902f8e0
 @functools.lru_cache(maxsize=1)
 def cached_bundle(model:str='shapes', device:str|None=None)->SDBundle:
     "`load_artifacts(model, device=device)`, kept for the next call with the same arguments"
@@ -139,8 +143,9 @@ def run_method(img:Image.Image, # the image, resized for the model
               )->tuple:
     "Run `p['method']` on `img`: `(mask, [edited image])`"
     rp, qp, s, a = p['caption'], p['query'], p['strength'], dict(g=p['guidance'], seed=p['seed'], steps=p['steps'], progress=progress)
-    if p['method'] == 'paper': return paperDiffEdit(img, rp, qp, sd, mask=mask, n=p['n'], r=s, **a)
-    if p['method'] == 'inpaint': return fastDiffEdit(img, rp, qp, sd, mask=mask, n=p['n'], **{k: p.get(k, v) for k, v in INPAINT_OPTS.items()}, **a)
+    more = {k: p.get(k, INPAINT_OPTS[k]) for k in TAKES.get(p['method'], ())}  # box, grow, candidates
+    if p['method'] == 'paper': return paperDiffEdit(img, rp, qp, sd, mask=mask, n=p['n'], r=s, **more, **a)
+    if p['method'] == 'inpaint': return fastDiffEdit(img, rp, qp, sd, mask=mask, n=p['n'], **more, **a)
     if p['method'] == 'purist' and mask is None: return diffEdit(img, rp, qp, sd, n=p['n'], strength=s, **a)
     if mask is None: mask = create_mask_fast(img, rp, qp, sd, n=p['n'], seed=p['seed'])
     return mask, prompt_2_img_diffedit(rp, qp, img, mask, sd, strength=s, **a)
@@ -165,7 +170,7 @@ def edit_file(p:dict, # edit_params' output, with `image`, `mask` (a path or Non
     save_atomic(edit_outputs(src, m, res[0], p, out, mask_out, overlay_out))
     return m
 
-# %% ../nbs/07_cli.ipynb #97806e61
+# %% ../nbs/07_cli.ipynb #3e64d112
 @call_parse
 def diffedit_edit(image:str, # the image to edit (any format PIL reads)
                   caption:str=None, # text describing the image (the reference text)
@@ -178,8 +183,8 @@ def diffedit_edit(image:str, # the image to edit (any format PIL reads)
                   steps:int=None, # DDIM steps of a full run (default: the method's)
                   guidance:float=7.5, # classifier-free guidance scale
                   seed:int=0, # seeds every random draw
-                  box:str=None, # inpaint: yes fills each mask region out to its bounding box (room for a new shape); both: the model picks
-                  grow:int=0, # inpaint: pixels to grow the mask the pipeline gets by (the composite keeps the mask)
+                  box:str=None, # paper, inpaint: yes fills each mask region out to its bounding box (room for a new shape); inpaint: both, the model picks
+                  grow:int=0, # paper, inpaint: pixels to grow the mask by (inpaint: only the mask the pipeline gets)
                   candidates:int=1, # inpaint: draw this many and keep the one the model scores best
                   size:int=None, # long side the image is resized to (default: the model's own, 64 for shapes, 512 for SD 1.x)
                   device:str=None, # cuda, mps or cpu (default: the first available)
@@ -306,7 +311,7 @@ def summarize(rows:list, done:dict)->dict:
     st = [done.get(r['id'], {}).get('status') for r in rows]
     return dict(rows=len(rows), ok=st.count('ok'), failed=st.count('error'), todo=len(rows) - st.count('ok') - st.count('error'))
 
-# %% ../nbs/07_cli.ipynb #6d68d4d9
+# %% ../nbs/07_cli.ipynb #8f5c1dcd
 @call_parse
 def diffedit_batch(manifest:str, # a .csv (with a header) or .jsonl file; columns image, caption, query and optional seed, method, mask
                    out_dir:str=None, # folder for the edits, the masks and results.jsonl
@@ -317,8 +322,8 @@ def diffedit_batch(manifest:str, # a .csv (with a header) or .jsonl file; column
                    steps:int=None, # DDIM steps of a full run (default: the method's)
                    guidance:float=7.5, # classifier-free guidance scale
                    seed:int=0, # the seed of rows that give none
-                   box:str=None, # inpaint: yes fills each mask region out to its bounding box; both: the model picks
-                   grow:int=0, # inpaint: pixels to grow the mask the pipeline gets by
+                   box:str=None, # paper, inpaint: yes fills each mask region out to its bounding box; inpaint: both, the model picks
+                   grow:int=0, # paper, inpaint: pixels to grow the mask by
                    candidates:int=1, # inpaint: draw this many and keep the one the model scores best
                    size:int=None, # long side images are resized to (default: the model's own)
                    device:str=None, # cuda, mps or cpu (default: the process's accelerator, else the first available)
