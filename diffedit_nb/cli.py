@@ -244,7 +244,7 @@ def prepare_out_dir(out_dir)->Path:
         with f.open('ab') as h: h.write(b'\n')
     return d
 
-# %% ../nbs/07_cli.ipynb #43c4277a
+# %% ../nbs/07_cli.ipynb #1ea0d61b
 def _finished(rec:dict|None, out_dir, retry_errors:bool)->bool:
     if not rec: return False
     if rec.get('status') == 'ok': return (Path(out_dir)/rec.get('out', '')).is_file()
@@ -258,12 +258,17 @@ def exit_code(e:BaseException)->int:
     "2 for a usage or input error (a missing file, a bad value or image), 1 for any other failure"
     return 2 if isinstance(e, (FileNotFoundError, ValueError)) else 1
 
+def _row_opts(row:dict, opts:dict)->dict:
+    "The row's box, grow and candidates, else the batch's (CSV gives strings: grow and candidates become ints)"
+    o = {k: row.get(k, opts.get(k, v)) for k, v in INPAINT_OPTS.items()}
+    return dict(o, grow=int(o['grow']), candidates=int(o['candidates']))
+
 def edit_row(row:dict, opts:dict, sd:SDBundle, out_dir)->dict:
     "Edit one manifest row with the batch's `opts`, writing `ID.png` and `ID_mask.png`: the row's record"
     if '_error' in row or 'image' not in row: raise ValueError(row.get('_error', 'The row has no image'))
     p = edit_params(row.get('caption'), row.get('query'), row.get('method', opts['method']), opts['n'], opts['strength'], opts['steps'],
                     image=row['image'], model=opts['model'], mask=row.get('mask'), guidance=opts['guidance'],
-                    seed=int(row.get('seed', opts['seed'])), size=opts['size'] or native_size(sd), **{k: opts.get(k, v) for k, v in INPAINT_OPTS.items()})
+                    seed=int(row.get('seed', opts['seed'])), size=opts['size'] or native_size(sd), **_row_opts(row, opts))
     out, mo = check_outputs(row['image'], Path(out_dir)/f"{row['id']}.png", Path(out_dir)/f"{row['id']}_mask.png")
     m = edit_file(p, sd, out, mo)
     return dict(p, out=out.name, mask_out=mo.name, mask_frac=round(float(np.asarray(m.cpu() if isinstance(m, torch.Tensor) else m).mean()), 4))
@@ -311,9 +316,9 @@ def summarize(rows:list, done:dict)->dict:
     st = [done.get(r['id'], {}).get('status') for r in rows]
     return dict(rows=len(rows), ok=st.count('ok'), failed=st.count('error'), todo=len(rows) - st.count('ok') - st.count('error'))
 
-# %% ../nbs/07_cli.ipynb #8f5c1dcd
+# %% ../nbs/07_cli.ipynb #0f89341a
 @call_parse
-def diffedit_batch(manifest:str, # a .csv (with a header) or .jsonl file; columns image, caption, query and optional seed, method, mask
+def diffedit_batch(manifest:str, # a .csv (with a header) or .jsonl file; columns image, caption, query and optional seed, method, mask, box, grow, candidates
                    out_dir:str=None, # folder for the edits, the masks and results.jsonl
                    method:str='paper', # paper, fast, purist or inpaint, for rows that name none
                    model:str='shapes', # 'shapes' (bundled), a hub id, a diffusers folder or a .safetensors file
