@@ -17,18 +17,18 @@ from .masked import paperDiffEdit, diffEdit, prompt_2_img_diffedit
 from .inpaint import fastDiffEdit, load_mask
 
 # %% auto #0
-__all__ = ['DEFAULTS', 'INPAINT_OPTS', 'TAKES', 'MIN_SIDE', 'box_option', 'check_method', 'edit_params', 'open_image',
-           'native_size', 'check_outputs', 'png_info', 'read_params', 'save_atomic', 'cached_bundle', 'run_method',
-           'edit_outputs', 'edit_file', 'diffedit_edit', 'read_manifest', 'append_result', 'read_results',
-           'prepare_out_dir', 'rows_todo', 'exit_code', 'edit_row', 'batch_row', 'batch_state',
-           'finish_row_on_interrupt', 'run_rows', 'summarize', 'diffedit_batch', 'cli_output', 'main']
+__all__ = ['DEFAULTS', 'EDIT_OPTS', 'TAKES', 'MIN_SIDE', 'box_option', 'check_method', 'edit_params', 'open_image', 'native_size',
+           'check_outputs', 'png_info', 'read_params', 'save_atomic', 'cached_bundle', 'run_method', 'edit_outputs',
+           'edit_file', 'diffedit_edit', 'read_manifest', 'append_result', 'read_results', 'prepare_out_dir',
+           'rows_todo', 'exit_code', 'edit_row', 'batch_row', 'batch_state', 'finish_row_on_interrupt', 'run_rows',
+           'summarize', 'diffedit_batch', 'cli_output', 'main']
 
 # %% ../nbs/07_cli.ipynb #03396c0b
 if __name__ == '__main__' and '__file__' in globals():  # `python -m diffedit_nb.cli`, not a notebook
     from diffedit_nb.cli import main
     sys.exit(main())
 
-# %% ../nbs/07_cli.ipynb #452dc2de
+# %% ../nbs/07_cli.ipynb #2fdae93b
 def _default(f, k): return inspect.signature(f).parameters[k].default
 
 DEFAULTS = {  # read from the edit functions, so the command's defaults are the library's
@@ -37,8 +37,8 @@ DEFAULTS = {  # read from the edit functions, so the command's defaults are the 
                  steps=_default(prompt_2_img_diffedit, 'steps')),
     'purist': {k: _default(diffEdit, k) for k in ('n', 'strength', 'steps')},
     'inpaint': dict(n=_default(fastDiffEdit, 'n'), strength=None, steps=_default(fastDiffEdit, 'steps'))}
-INPAINT_OPTS = {k: _default(fastDiffEdit, k) for k in ('box', 'grow', 'candidates')}  # mask and candidate options
-TAKES = {'paper': ('box', 'grow'), 'inpaint': tuple(INPAINT_OPTS)}  # which of them each method takes
+EDIT_OPTS = {k: _default(fastDiffEdit, k) for k in ('box', 'grow', 'candidates')}  # mask and candidate options
+TAKES = {'paper': ('box', 'grow'), 'inpaint': tuple(EDIT_OPTS)}  # which of them each method takes
 
 def box_option(v)->bool|str:
     "The command's `--box` (no, yes, both; or what `fastDiffEdit` takes) as `fastDiffEdit`'s `box`"
@@ -51,12 +51,12 @@ def check_method(method:str)->str:
     if method not in DEFAULTS: raise ValueError(f"Unknown method {method!r}: use one of {', '.join(DEFAULTS)}")
     return method
 
-# %% ../nbs/07_cli.ipynb #b31dd623
+# %% ../nbs/07_cli.ipynb #c7f5d6ec
 def edit_params(caption:str, # text describing the image (the reference text)
                 query:str, # text describing the wanted image
                 method:str='paper', # one of `DEFAULTS`
                 n:int|None=None, strength:float|None=None, steps:int|None=None, # None: the method's default
-                **kw, # more parameters to record: image, model, mask, guidance, seed, size, and `INPAINT_OPTS`
+                **kw, # more parameters to record: image, model, mask, guidance, seed, size, and `EDIT_OPTS`
                )->dict:
     "The validated parameters of one edit, the method's defaults filled in"
     for k, v in (('caption', caption), ('query', query)):
@@ -64,9 +64,9 @@ def edit_params(caption:str, # text describing the image (the reference text)
     d = DEFAULTS[check_method(method)]
     if method == 'inpaint' and strength: warnings.warn("strength does not apply to method 'inpaint': ignored")
     s = None if d['strength'] is None else strength or d['strength']  # inpaint has no strength
-    ip, takes = {k: kw.pop(k, v) for k, v in INPAINT_OPTS.items()}, TAKES.get(method, ())
+    ip, takes = {k: kw.pop(k, v) for k, v in EDIT_OPTS.items()}, TAKES.get(method, ())
     ip['box'] = box_option(ip['box'])
-    if any(ip[k] != v for k, v in INPAINT_OPTS.items() if k not in takes):
+    if any(ip[k] != v for k, v in EDIT_OPTS.items() if k not in takes):
         warnings.warn(f"method {method!r} takes {', '.join(takes) or 'none'} of box, grow and candidates: the rest ignored")
     if ip['box'] == 'both' and method != 'inpaint': raise ValueError("box 'both' (the model picks) needs method 'inpaint'")
     if ip['grow'] < 0 or ip['candidates'] < 1: raise ValueError("grow must be at least 0 and candidates at least 1")
@@ -129,7 +129,7 @@ def save_atomic(files:dict, # {path: (PIL image, PngInfo or None)}
     finally:
         for t in tmps.values(): t.unlink(missing_ok=True)
 
-# %% ../nbs/07_cli.ipynb #8902f8e0
+# %% ../nbs/07_cli.ipynb #b8f2e3b7
 @functools.lru_cache(maxsize=1)
 def cached_bundle(model:str='shapes', device:str|None=None)->SDBundle:
     "`load_artifacts(model, device=device)`, kept for the next call with the same arguments"
@@ -143,7 +143,7 @@ def run_method(img:Image.Image, # the image, resized for the model
               )->tuple:
     "Run `p['method']` on `img`: `(mask, [edited image])`"
     rp, qp, s, a = p['caption'], p['query'], p['strength'], dict(g=p['guidance'], seed=p['seed'], steps=p['steps'], progress=progress)
-    more = {k: p.get(k, INPAINT_OPTS[k]) for k in TAKES.get(p['method'], ())}  # box, grow, candidates
+    more = {k: p.get(k, EDIT_OPTS[k]) for k in TAKES.get(p['method'], ())}  # box, grow, candidates
     if p['method'] == 'paper': return paperDiffEdit(img, rp, qp, sd, mask=mask, n=p['n'], r=s, **more, **a)
     if p['method'] == 'inpaint': return fastDiffEdit(img, rp, qp, sd, mask=mask, n=p['n'], **more, **a)
     if p['method'] == 'purist' and mask is None: return diffEdit(img, rp, qp, sd, n=p['n'], strength=s, **a)
@@ -244,7 +244,7 @@ def prepare_out_dir(out_dir)->Path:
         with f.open('ab') as h: h.write(b'\n')
     return d
 
-# %% ../nbs/07_cli.ipynb #1ea0d61b
+# %% ../nbs/07_cli.ipynb #b2841c85
 def _finished(rec:dict|None, out_dir, retry_errors:bool)->bool:
     if not rec: return False
     if rec.get('status') == 'ok': return (Path(out_dir)/rec.get('out', '')).is_file()
@@ -260,7 +260,7 @@ def exit_code(e:BaseException)->int:
 
 def _row_opts(row:dict, opts:dict)->dict:
     "The row's box, grow and candidates, else the batch's (CSV gives strings: grow and candidates become ints)"
-    o = {k: row.get(k, opts.get(k, v)) for k, v in INPAINT_OPTS.items()}
+    o = {k: row.get(k, opts.get(k, v)) for k, v in EDIT_OPTS.items()}
     return dict(o, grow=int(o['grow']), candidates=int(o['candidates']))
 
 def edit_row(row:dict, opts:dict, sd:SDBundle, out_dir)->dict:

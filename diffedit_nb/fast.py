@@ -11,7 +11,7 @@ from .helpers import *
 from .purist import diff_mask, _pair, iou, RULES, same_texts
 
 # %% auto #0
-__all__ = ['x0_preds', 'prompt_2_img_i2i_fast', 'fast_diffs', 'create_mask_fast', 'mask_from_latents', 'improve_mask',
+__all__ = ['x0_preds', 'prompt_2_img_i2i_fast', 'eps_pair', 'fast_diffs', 'create_mask_fast', 'mask_from_latents', 'improve_mask',
            'refine_mask', 'grow_mask', 'mask_boxes']
 
 # %% ../nbs/03_fast_mask.ipynb #d138682a
@@ -41,23 +41,31 @@ def prompt_2_img_i2i_fast(prompts:str|list, # one prompt per output
     noise = draw_noise(1, x0.shape[1:], seed, sd).expand(len(prompts), -1, -1, -1)
     return x0_preds(x0.expand_as(noise), text_enc(prompts, sd), noise, sd, text_enc([neg_prompts or ''], sd), g, strength, steps)
 
-# %% ../nbs/03_fast_mask.ipynb #b0e31b30
+# %% ../nbs/03_fast_mask.ipynb #37e34a4c
 def _chunked(f, xs:list, batch:int):
     "Apply `f` to the rows of the tensors `xs` in chunks of `batch`, concatenating the results"
     return torch.cat([f(*(x[i:i+batch] for x in xs)) for i in range(0, len(xs[0]), batch)])
+
+@torch.no_grad()
+def eps_pair(x:torch.Tensor, # (b, 4, h, w) clean latents
+             er:torch.Tensor, eq:torch.Tensor, # (1, L, d) reference and query embeddings
+             noise:torch.Tensor, # (b, 4, h, w)
+             sd:SDBundle, s:float=0.5, steps:int=50, batch:int=32,
+            )->tuple:
+    "The UNet's noise predictions for `x` noised to strength `s`, given `er` and given `eq` (2b conditional evaluations): two (b, 4, h, w)"
+    b, sched = len(x), get_scheduler(sd, steps); t = strength_timesteps(sched, s)[0]
+    xt, emb = sched.add_noise(x, noise, t[None]), torch.cat([er.expand(b, -1, -1), eq.expand(b, -1, -1)])
+    return _chunked(lambda a, e: unet_eps(sd, a, t, e), [torch.cat([xt, xt]), emb], batch).chunk(2)
 
 @torch.no_grad()
 def fast_diffs(x0, er, eq, noise, sd, uemb=None, g=7.5, s=0.5, steps=50, cfg=False, batch=32)->torch.Tensor:
     "Reference-minus-query differences for each draw: noise predictions, or guided x̂0 when `cfg`: (n, 4, h, w)"
     n = len(noise); x = x0.expand(n, -1, -1, -1)
     if same_texts(er, eq): return torch.zeros_like(noise)
+    if not cfg:
+        e_r, e_q = eps_pair(x, er, eq, noise, sd, s, steps, batch); return e_r - e_q
     emb = torch.cat([er.expand(n, -1, -1), eq.expand(n, -1, -1)])
-    if cfg:
-        out = _chunked(lambda a, e, z: x0_preds(a, e, z, sd, uemb, g, s, steps), [torch.cat([x, x]), emb, torch.cat([noise]*2)], max(1, batch//2))
-    else:
-        sched = get_scheduler(sd, steps); t = strength_timesteps(sched, s)[0]
-        xt = sched.add_noise(x, noise, t[None])
-        out = _chunked(lambda a, e: unet_eps(sd, a, t, e), [torch.cat([xt, xt]), emb], batch)
+    out = _chunked(lambda a, e, z: x0_preds(a, e, z, sd, uemb, g, s, steps), [torch.cat([x, x]), emb, torch.cat([noise]*2)], max(1, batch//2))
     return out[:n] - out[n:]
 
 def create_mask_fast(init_img, # the image (PIL, path or URL)
