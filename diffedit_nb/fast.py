@@ -92,12 +92,11 @@ def mask_from_latents(x0, er, eq, uemb, sd, n=20, s=0.5, g=7.5, seed=0, steps=50
     d = fast_diffs(x0, er, eq, draw_noise(n, x0.shape[1:], seed, sd), sd, uemb, g, s, steps, cfg, batch)
     return diff_mask(d, rule, threshold, soft)
 
-# %% ../nbs/03_fast_mask.ipynb #23e762eb
+# %% ../nbs/03_fast_mask.ipynb #294087c0
 def improve_mask(mask, # (h, w) binary mask
                 )->torch.Tensor:
     "Grow and smooth a mask: Gaussian blur (3×3, σ=1), then > 0"
-    m = mask.detach().float().cpu().numpy() if isinstance(mask, torch.Tensor) else np.asarray(mask, np.float32)
-    return torch.from_numpy((cv2.GaussianBlur(m * 255, (3, 3), 1) > 0).astype(np.float32))
+    return torch.from_numpy((cv2.GaussianBlur(mask_array(mask) * 255, (3, 3), 1) > 0).astype(np.float32))
 
 # %% ../nbs/03_fast_mask.ipynb #bc907763
 def refine_mask(img:Image.Image, # the source image
@@ -111,10 +110,10 @@ def refine_mask(img:Image.Image, # the source image
     cv2.grabCut(np.asarray(img.convert('RGB'))[..., ::-1].copy(), gc, None, np.zeros((1, 65)), np.zeros((1, 65)), iters, cv2.GC_INIT_WITH_MASK)
     return pm | (gc == cv2.GC_FGD) | (gc == cv2.GC_PR_FGD)
 
-# %% ../nbs/03_fast_mask.ipynb #9d1dad59
+# %% ../nbs/03_fast_mask.ipynb #17daab8a
 def _binary(mask)->np.ndarray:
     "`mask` > 0.5 as a uint8 (H, W) array"
-    return (np.asarray(mask.detach().float().cpu() if isinstance(mask, torch.Tensor) else mask, np.float32) > 0.5).astype(np.uint8)
+    return (mask_array(mask) > 0.5).astype(np.uint8)
 
 def grow_mask(mask, # (H, W) mask in [0, 1], array or tensor
               px:int, # pixels to grow by, in every direction

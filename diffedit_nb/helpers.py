@@ -12,8 +12,8 @@ from transformers import CLIPTokenizer
 
 # %% auto #0
 __all__ = ['SHAPES_MODEL', 'build_tokenizer', 'SDBundle', 'default_device', 'load_artifacts', 'load_image', 'pil_to_latents',
-           'latents_to_pil', 'text_enc', 'show_images', 'mask_to_pil', 'overlay', 'plot_diffedit', 'draw_noise',
-           'get_scheduler', 'strength_timesteps', 'unet_eps', 'upsample_mask', 'composite']
+           'latents_to_pil', 'text_enc', 'mask_array', 'upsample_mask', 'mask_to_pil', 'show_images', 'overlay',
+           'plot_diffedit', 'draw_noise', 'get_scheduler', 'strength_timesteps', 'unet_eps', 'composite']
 
 # %% ../nbs/00_helpers.ipynb #ee737a69
 def _byte_symbols():
@@ -197,7 +197,28 @@ def text_enc(prompts:str|list, # one prompt or a list
     if n > maxlen: warnings.warn(f"A prompt has {n} tokens; only the first {maxlen} are used")
     return sd.text_encoder(ids.to(sd.device))[0]
 
-# %% ../nbs/00_helpers.ipynb #4dc9c8de
+# %% ../nbs/00_helpers.ipynb #07b4ae35
+def mask_array(mask, # tensor (any device or dtype), array, list or 'L' PIL image
+              )->np.ndarray:
+    "A mask as a float32 numpy array, values as given (a PIL image's 0-255)"
+    return np.asarray(mask.detach().float().cpu() if isinstance(mask, torch.Tensor) else mask, dtype=np.float32)
+
+def upsample_mask(mask, # (h, w) mask in [0, 1], tensor or array
+                  size:tuple, # (width, height) of the image
+                  smooth:bool=True, # bicubic (else nearest-neighbour blocks)
+                 )->np.ndarray:
+    "`mask` resized to `size`: a float (height, width) array in [0, 1]"
+    im = Image.fromarray(mask_array(mask), mode='F').resize(size, Image.BICUBIC if smooth else Image.NEAREST)
+    return np.asarray(im).clip(0, 1)
+
+def mask_to_pil(mask, # (h, w) mask in [0, 1], tensor or array, at any resolution
+                size:tuple, # (width, height) of the image
+                smooth:bool=False, # bicubic instead of nearest-neighbour blocks
+               )->Image.Image:
+    "A mask as an 'L' PIL image of the image's size"
+    return Image.fromarray((upsample_mask(mask, size, smooth) * 255).astype(np.uint8))
+
+# %% ../nbs/00_helpers.ipynb #b4b9ff2e
 import matplotlib.pyplot as plt
 
 def show_images(imgs:list, # PIL images or arrays
@@ -215,15 +236,6 @@ def show_images(imgs:list, # PIL images or arrays
         if titles: ax.set_title(titles[i])
     fig.tight_layout()
     return fig
-
-def mask_to_pil(mask, # (h, w) mask in [0, 1], tensor or array, at any resolution
-                size:tuple, # (width, height) of the image
-                smooth:bool=False, # bicubic instead of nearest-neighbour blocks
-               )->Image.Image:
-    "A mask as an 'L' PIL image of the image's size"
-    m = mask.detach().float().cpu().numpy() if isinstance(mask, torch.Tensor) else np.asarray(mask, dtype=np.float32)
-    im = Image.fromarray((m.clip(0, 1) * 255).astype(np.uint8))
-    return im.resize(size, Image.BICUBIC if smooth else Image.NEAREST)
 
 def overlay(img:Image.Image, mask, alpha:float=0.55, colour=(255, 0, 200))->Image.Image:
     "`img` with `mask` (any resolution) painted over it in `colour`"
@@ -274,16 +286,7 @@ def unet_eps(sd:SDBundle, # the model bundle
     eu, ec = e.chunk(2)
     return eu + g * (ec - eu)
 
-# %% ../nbs/00_helpers.ipynb #7976c94a
-def upsample_mask(mask, # (h, w) mask in [0, 1], tensor or array
-                  size:tuple, # (width, height) of the image
-                  smooth:bool=True, # bicubic (else nearest-neighbour blocks)
-                 )->np.ndarray:
-    "`mask` resized to `size`: a float (height, width) array in [0, 1]"
-    m = mask.detach().float().cpu().numpy() if isinstance(mask, torch.Tensor) else np.asarray(mask, dtype=np.float32)
-    im = Image.fromarray(m.astype(np.float32), mode='F').resize(size, Image.BICUBIC if smooth else Image.NEAREST)
-    return np.asarray(im).clip(0, 1)
-
+# %% ../nbs/00_helpers.ipynb #ee083d91
 def composite(src:Image.Image, # the original image
               edit:Image.Image, # the edited image (same size)
               mask, # (h, w) mask at any resolution

@@ -26,7 +26,7 @@ def inpaint_pipe(sd:SDBundle, # the model bundle
     pipe.set_progress_bar_config(disable=True)
     return pipe
 
-# %% ../nbs/04_inpaint.ipynb #7b0f1ea5
+# %% ../nbs/04_inpaint.ipynb #29d06b6a
 def load_mask(src, # path, PIL image, array or tensor; white (nonzero) = edit
               size:tuple, # (width, height) of the image it belongs to
              )->np.ndarray:
@@ -37,7 +37,7 @@ def load_mask(src, # path, PIL image, array or tensor; white (nonzero) = edit
     if isinstance(src, Image.Image):
         a = np.asarray(src.convert('L'), np.float32) / 255
     else:
-        a = np.asarray(src.cpu() if isinstance(src, torch.Tensor) else src, np.float32)
+        a = mask_array(src)
         if a.ndim == 3: a = a.max(-1)
         if a.max() > 1: a = a / 255
     return upsample_mask(a, size, smooth=False)
@@ -57,7 +57,7 @@ def query_score(imgs:list, # PIL images of one size, e.g. candidate edits
     w = torch.from_numpy(upsample_mask(mask, x0.shape[-1:-3:-1])).to(lr.device)
     return (((lr - lq) * w).sum((-2, -1)) / w.sum().clamp(min=1e-6)).view(k, n).mean(1).cpu()
 
-# %% ../nbs/04_inpaint.ipynb #b9caf620
+# %% ../nbs/04_inpaint.ipynb #be9e119f
 def _inpaint(pipe, src:Image.Image, qp:str, m, grow:int, k:int, g:float, steps:int, seed:int, raw:bool)->list:
     "`k` inpaintings of `src` (seeds `seed`, `seed+1`, ...) inside `m` grown by `grow` pixels, composited with `m` itself unless `raw`"
     pm = grow_mask(upsample_mask(m, src.size, smooth=False), grow) if grow else m
@@ -99,7 +99,7 @@ def fastDiffEdit(init_img, # the image (PIL, path or URL)
         if refine: m = refine_mask(src, m)
     if mask is not None:
         um = load_mask(mask, src.size)
-        m = um if mask_mode == 'replace' else np.maximum(um, upsample_mask(np.asarray(m, np.float32), src.size, smooth=False))
+        m = um if mask_mode == 'replace' else np.maximum(um, upsample_mask(m, src.size, smooth=False))
     boxes = mask_boxes(upsample_mask(m, src.size, smooth=False)) if box else None
     ms = {False: [m], True: [boxes], 'both': [boxes, m]}[box]  # one batch of candidates per mask
     pipe = inpaint_pipe(sd); pipe.set_progress_bar_config(disable=not progress)

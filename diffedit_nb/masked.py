@@ -14,10 +14,10 @@ from .purist import create_mask, _pair, iou
 __all__ = ['masked_diffusion', 'prompt_2_img_diffedit', 'psnr_outside', 'diffEdit', 'ddim_invert', 'paper_decode',
            'paperDiffEdit']
 
-# %% ../nbs/02_masked_diffusion.ipynb #c1d587a5
+# %% ../nbs/02_masked_diffusion.ipynb #ff9460ca
 def _mask_like(mask, x:torch.Tensor)->torch.Tensor:
     "A mask at `x`'s latent resolution, shaped to broadcast over it: (1, 1, h, w)"
-    m = torch.as_tensor(np.asarray(mask.cpu() if isinstance(mask, torch.Tensor) else mask, dtype=np.float32))
+    m = torch.from_numpy(mask_array(mask))
     if m.shape != x.shape[-2:]: m = torch.from_numpy(upsample_mask(m, x.shape[-1:-3:-1], smooth=True))
     return m[None, None].to(x.device, x.dtype)
 

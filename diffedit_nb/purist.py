@@ -106,10 +106,10 @@ def create_mask(init_img, # the image (PIL, path or URL)
         diffs.append(out[:k] - out[k:])
     return diff_mask(torch.cat(diffs), rule, threshold, soft)
 
-# %% ../nbs/01_purist_mask.ipynb #1c05c03d
+# %% ../nbs/01_purist_mask.ipynb #c8c110ee
 def iou(mask, truth)->float:
     "Intersection over union of two masks (upsampled to the larger resolution)"
-    a, b = (np.asarray(m.cpu() if isinstance(m, torch.Tensor) else m, dtype=np.float32) for m in (mask, truth))
+    a, b = mask_array(mask), mask_array(truth)
     if a.shape != b.shape:
         big = max(a.shape, b.shape); a, b = ((upsample_mask(x, big[::-1], smooth=False) if x.shape != big else x) for x in (a, b))
     a, b = a > 0.5, b > 0.5
