@@ -126,7 +126,7 @@ def fastDiffEdit(init_img, # the image (PIL, path or URL)
     outs = _inpaintings(src, qp, m, sd, box, grow, candidates, g, steps, seed, raw, progress)
     return _best_first(outs, rp, qp, sd, judge_s, seed)
 
-# %% ../nbs/04_inpaint.ipynb #c5f7351d
+# %% ../nbs/04_inpaint.ipynb #a5f983c3
 def bestDiffEdit(init_img, # the image (PIL, path or URL)
                  rp:str, # reference text: a caption of the image
                  qp:str, # query text: what the image should become
@@ -136,7 +136,10 @@ def bestDiffEdit(init_img, # the image (PIL, path or URL)
                  box:bool|str='both', grow:int=2, candidates:int=4, # the inpaintings, as in fastDiffEdit
                  r:float=0.5, # encoding ratio of the paper's edit (inside the mask's boxes, grown 1 pixel)
                  judge_s:float=0.9, # noising strength `query_score` judges at
-                 g:float=7.5, steps:int=20, seed:int=0, raw:bool=False, progress:bool=False,
+                 g:float=7.5, # guidance scale of both editors
+                 steps:int=20, # inpainting steps (the paper's edit takes its own default, 50 DDIM steps)
+                 seed:int=0, # seeds the mask draws, the inpaintings and the judge's draws
+                 raw:bool=False, progress:bool=False,
                 )->tuple:
     "Inpaintings and the paper's edit of one mask, best first by `query_score`: `(mask, images)` (the mask of the first image)"
     _check_candidates(box, candidates)
