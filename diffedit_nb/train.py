@@ -13,19 +13,19 @@ from .helpers import build_tokenizer, load_artifacts
 from .shapes import *
 
 # %% auto #0
-__all__ = ['WORDS', 'SCHEDULE', 'TrainConfig', 'shapes_tokenizer', 'make_vae', 'make_text_encoder', 'make_unet', 'make_scenes',
-           'make_pool', 'to_tensor', 'all_captions', 'heldout_captions', 'train_vae', 'psnr', 'encode_pool', 'embed',
-           'EMA', 'random_masks', 'diffusion_loss', 'train_unet', 'inpaint_unet_from', 'train_inpaint',
-           'save_shapes_model', 'make_tiny_sd', 'train_shapes_model', 'finetune_inpaint']
+__all__ = ['WORDS', 'SCHEDULE', 'TrainConfig', 'shapes_tokenizer', 'make_vae', 'make_text_encoder', 'make_unet', 'centre_dx',
+           'make_scenes', 'make_pool', 'to_tensor', 'all_captions', 'heldout_captions', 'train_vae', 'psnr',
+           'encode_pool', 'embed', 'EMA', 'random_masks', 'diffusion_loss', 'train_unet', 'inpaint_unet_from',
+           'train_inpaint', 'save_shapes_model', 'make_tiny_sd', 'train_shapes_model', 'finetune_inpaint']
 
-# %% ../nbs/05a_train.ipynb #fc771545
+# %% ../nbs/05a_train.ipynb #af95500a
 WORDS = ['a', 'and', 'on', 'background', *COLOURS, *SHAPES, *BACKGROUNDS]
 SCHEDULE = dict(num_train_timesteps=1000, beta_start=0.00085, beta_end=0.012, beta_schedule='scaled_linear')
 
 @dataclass
 class TrainConfig:
     "Every hyper-parameter of the shapes model"
-    seed:int=0; pool:int=20000; two_obj_frac:float=0.5; max_length:int=24; holdout_seed:int=99
+    seed:int=0; pool:int=20000; two_obj_frac:float=0.5; min_dx:float|None=16; max_length:int=24; holdout_seed:int=99
     vae_channels:tuple=(32,64,64); vae_steps:int=2000; vae_bs:int=32; vae_crop:int=32; vae_lr:float=1e-3; vae_kl:float=1e-6
     text_hidden:int=64; text_layers:int=2; text_heads:int=4
     unet_channels:tuple=(32,64,64); unet_layers:int=1; unet_heads:int=4
@@ -61,18 +61,28 @@ def make_unet(cfg:TrainConfig=TrainConfig(), in_channels:int=4, sample_size:int=
         up_block_types=('CrossAttnUpBlock2D',)*(n-1) + ('UpBlock2D',),
         cross_attention_dim=cfg.text_hidden, attention_head_dim=cfg.unet_heads, norm_num_groups=16)
 
-# %% ../nbs/05a_train.ipynb #95033d6a
-def make_scenes(n:int, seed:int=0, two_obj_frac:float=0.5, exclude:set=frozenset())->list:
+# %% ../nbs/05a_train.ipynb #6522ea11
+def centre_dx(sc:Scene)->float:
+    "How far right of the left object's centre the right object's centre is, in px (inf for one object)"
+    if len(sc.objs) < 2: return float('inf')
+    a, b = sc.objs_lr
+    return (b.x + b.s/2) - (a.x + a.s/2)
+
+def make_scenes(n:int, seed:int=0, two_obj_frac:float=0.5, exclude:set=frozenset(),
+                min_dx:float|None=None, # if given, two-object scenes are drawn again until their `centre_dx` is at least this
+               )->list:
     "`n` random scenes, a fraction `two_obj_frac` of them with two objects, none captioned as in `exclude`"
     rng, out = np.random.default_rng(seed), []
     while len(out) < n:
-        sc = random_scene(rng, 2 if rng.random() < two_obj_frac else 1)
+        k = 2 if rng.random() < two_obj_frac else 1
+        sc = random_scene(rng, k)
+        while min_dx is not None and centre_dx(sc) < min_dx: sc = random_scene(rng, k)
         if sc.caption not in exclude: out.append(sc)
     return out
 
-def make_pool(n:int, seed:int=0, two_obj_frac:float=0.5, exclude:set=frozenset()):
-    "`n` random scenes: a (n, 64, 64, 3) uint8 array, their captions, the scenes"
-    scenes = make_scenes(n, seed, two_obj_frac, exclude)
+def make_pool(n:int, seed:int=0, two_obj_frac:float=0.5, exclude:set=frozenset(), min_dx:float|None=None):
+    "`n` random scenes (see `make_scenes`): a (n, 64, 64, 3) uint8 array, their captions, the scenes"
+    scenes = make_scenes(n, seed, two_obj_frac, exclude, min_dx)
     return np.stack([np.asarray(s.image) for s in scenes]), [s.caption for s in scenes], scenes
 
 def to_tensor(a:np.ndarray)->torch.Tensor:
@@ -242,7 +252,7 @@ def make_tiny_sd(path, # folder to write
     unet = make_unet()
     return save_shapes_model(path, make_vae(), unet, make_text_encoder(tok), tok, inpaint_unet_from(unet) if inpaint else None)
 
-# %% ../nbs/05a_train.ipynb #5605ed01
+# %% ../nbs/05a_train.ipynb #9f829ea2
 def train_shapes_model(path, cfg:TrainConfig=TrainConfig(), log=print,
                        vae:str|Path|None=None, # reuse the VAE saved in this pipeline folder instead of training one
                       ):
@@ -254,7 +264,7 @@ def train_shapes_model(path, cfg:TrainConfig=TrainConfig(), log=print,
     else: meta['vae_from'] = str(vae); vae = AutoencoderKL.from_pretrained(vae, subfolder='vae').eval()
     vae.to(cfg.device)
     meta['vae_psnr_heldout'] = psnr(vae, held); log(f"VAE PSNR on held-out images: {meta['vae_psnr_heldout']:.2f} dB")
-    imgs, caps, scenes = make_pool(cfg.pool, cfg.seed, cfg.two_obj_frac, set(heldout_captions(cfg.holdout_seed)))
+    imgs, caps, scenes = make_pool(cfg.pool, cfg.seed, cfg.two_obj_frac, set(heldout_captions(cfg.holdout_seed)), cfg.min_dx)
     tok = shapes_tokenizer(None, cfg)
     stats = encode_pool(vae, imgs); vae.register_to_config(scaling_factor=float(1/stats[0][:2000].std()))
     ckpt = lambda u, te: save_shapes_model(path, vae, u, te, tok, meta=meta)
@@ -265,14 +275,14 @@ def train_shapes_model(path, cfg:TrainConfig=TrainConfig(), log=print,
     meta['total_minutes'] = (time.time()-t0)/60
     return save_shapes_model(path, vae, unet, te, tok, ui, meta)
 
-# %% ../nbs/05a_train.ipynb #14e3588c
+# %% ../nbs/05a_train.ipynb #785ac1e0
 def finetune_inpaint(path, # a pipeline folder saved by save_shapes_model
                      cfg:TrainConfig=TrainConfig(), # its seed, inpaint_steps, inpaint_lr, warmup, inpaint_obj_frac are used
                      log=print)->Path:
     "Go on training the inpainting UNet saved at `path`; record the run in its `training.json`"
     torch.set_num_threads(cfg.threads); path, t0 = Path(path), time.time()
     sd = load_artifacts(path, device=cfg.device, dtype=torch.float32)  # with its unet_inpaint; trained in fp32
-    imgs, caps, scenes = make_pool(cfg.pool, cfg.seed, cfg.two_obj_frac, set(heldout_captions(cfg.holdout_seed)))
+    imgs, caps, scenes = make_pool(cfg.pool, cfg.seed, cfg.two_obj_frac, set(heldout_captions(cfg.holdout_seed)), cfg.min_dx)
     ui = train_inpaint(sd.unet, imgs, caps, scenes, sd.vae, sd.tokenizer, sd.text_encoder, cfg, log, init=sd.inpaint_unet)
     ui.save_pretrained(path/'unet_inpaint'); meta = json.loads((path/'training.json').read_text())
     meta.setdefault('inpaint_finetunes', []).append(dict(config=asdict(cfg), minutes=(time.time()-t0)/60))
