@@ -58,35 +58,38 @@ def query_score(imgs:list, # PIL images of one size, e.g. candidate edits
     w = torch.from_numpy(upsample_mask(mask, x0.shape[-1:-3:-1])).to(lr.device)
     return (((lr - lq) * w).sum((-2, -1)) / w.sum().clamp(min=1e-6)).view(k, n).mean(1).cpu()
 
-# %% ../nbs/04_inpaint.ipynb #75e641b2
-def _inpaint(pipe, src:Image.Image, qp:str, m, grow:int, k:int, g:float, steps:int, seed:int, raw:bool)->list:
+# %% ../nbs/04_inpaint.ipynb #dda04e42
+def _inpaint(pipe, src:Image.Image, qp:str, m, grow:int, k:int, g:float, steps:int, seed:int, raw:bool, feather:float=1.)->list:
     "`k` inpaintings of `src` (seeds `seed`, `seed+1`, ...) inside `m` grown by `grow` pixels, composited with `m` itself unless `raw`"
     pm = grow_mask(upsample_mask(m, src.size, smooth=False), grow) if grow else m
     gs = [torch.Generator().manual_seed(seed + j) for j in range(k)]
     out = pipe(prompt=qp, image=src, mask_image=mask_to_pil(pm, src.size), height=src.size[1], width=src.size[0], num_inference_steps=steps,
                guidance_scale=g, num_images_per_prompt=k, generator=gs if k > 1 else gs[0]).images
-    return out if raw else [composite(src, o, m) for o in out]
+    return out if raw else [composite(src, o, m, feather) for o in out]
 
-def _edit_mask(src, rp, qp, sd, n, s, seed, rule, improve, refine, mask, mask_mode):
-    "The mask an edit uses: the fast mask (improved, refined), a user's mask, or the two united"
+def _edit_mask(src, rp, qp, sd, n, s, seed, rule, improve, refine, mask, mask_mode)->tuple:
+    "`(mask, tight)`: the mask an edit uses (the fast mask, improved, refined; a user's; or the two united) and the one its boxes hug"
     if mask_mode not in ('replace', 'union'): raise ValueError(f"mask_mode must be 'replace' or 'union', not {mask_mode!r}")
-    if mask is not None and mask_mode == 'replace': return load_mask(mask, src.size)
+    if mask is not None and mask_mode == 'replace': m = load_mask(mask, src.size); return m, m
     m = create_mask_fast(src, rp, qp, sd, n=n, s=s, seed=seed, rule=rule)
     m = improve_mask(m) if improve else m
-    if refine: m = refine_mask(src, m)
-    return m if mask is None else np.maximum(load_mask(mask, src.size), upsample_mask(m, src.size, smooth=False))
+    tight = refine_mask(src, m, keep=False) if refine else m
+    if refine: m = tight | (upsample_mask(m, src.size) > 0.5)  # refine_mask(src, m), GrabCut run once
+    if mask is None: return m, tight
+    u = load_mask(mask, src.size)
+    return np.maximum(u, upsample_mask(m, src.size, smooth=False)), np.maximum(u, upsample_mask(tight, src.size, smooth=False))
 
 def _check_candidates(box, k:int):
     "Fail early on a `box` or `candidates` the inpaintings cannot take"
     if k < 1: raise ValueError(f"candidates must be at least 1, not {k}")
     if box not in (False, True, 'both'): raise ValueError(f"box must be False, True or 'both', not {box!r}")
 
-def _inpaintings(src, qp, m, sd, box, grow, k, g, steps, seed, raw, progress)->list:
-    "`(mask, image)` pairs: `k` inpaintings inside `m`, its boxes (`box=True`) or each (`box='both'`)"
-    boxes = mask_boxes(upsample_mask(m, src.size, smooth=False)) if box else None
+def _inpaintings(src, qp, m, tight, sd, box, grow, k, g, steps, seed, raw, progress, feather=1.)->list:
+    "`(mask, image)` pairs: `k` inpaintings inside `m`, the boxes of `tight` (`box=True`) or each (`box='both'`)"
+    boxes = mask_boxes(upsample_mask(tight, src.size, smooth=False)) if box else None
     pipe = inpaint_pipe(sd); pipe.set_progress_bar_config(disable=not progress)
     return [(mm, o) for mm in {False: [m], True: [boxes], 'both': [boxes, m]}[box]
-            for o in _inpaint(pipe, src, qp, mm, grow, k, g, steps, seed, raw)]
+            for o in _inpaint(pipe, src, qp, mm, grow, k, g, steps, seed, raw, feather)]
 
 def _best_first(outs:list, rp, qp, sd, judge_s, seed)->tuple:
     "`(mask, images)`: the images of `(mask, image)` pairs best first by `query_score` (inside all their masks), and the first one's mask"
@@ -116,17 +119,18 @@ def fastDiffEdit(init_img, # the image (PIL, path or URL)
                  steps:int=20, # inpainting steps
                  seed:int=0, # seeds the mask draws and the inpainting
                  raw:bool=False, # return the pipeline's output, not composited onto the source
+                 feather:float=1., # composite: blur (px) of the mask's inner edge; 0: a hard edge
                  progress:bool=False,
                 )->tuple:
     "The tutorial's FastDiffEdit: fast mask, then diffusers' inpainting pipeline: `(mask, images)` (the mask of the first image)"
     _check_candidates(box, candidates)
     (rp,), (qp,) = _pair(rp, qp)
     src = load_image(init_img, size=None, multiple=sd.vae_scale)
-    m = _edit_mask(src, rp, qp, sd, n, s, seed, rule, improve, refine, mask, mask_mode)
-    outs = _inpaintings(src, qp, m, sd, box, grow, candidates, g, steps, seed, raw, progress)
+    m, tight = _edit_mask(src, rp, qp, sd, n, s, seed, rule, improve, refine, mask, mask_mode)
+    outs = _inpaintings(src, qp, m, tight, sd, box, grow, candidates, g, steps, seed, raw, progress, feather)
     return _best_first(outs, rp, qp, sd, judge_s, seed)
 
-# %% ../nbs/04_inpaint.ipynb #a5f983c3
+# %% ../nbs/04_inpaint.ipynb #6435c493
 def bestDiffEdit(init_img, # the image (PIL, path or URL)
                  rp:str, # reference text: a caption of the image
                  qp:str, # query text: what the image should become
@@ -139,13 +143,13 @@ def bestDiffEdit(init_img, # the image (PIL, path or URL)
                  g:float=7.5, # guidance scale of both editors
                  steps:int=20, # inpainting steps (the paper's edit takes its own default, 50 DDIM steps)
                  seed:int=0, # seeds the mask draws, the inpaintings and the judge's draws
-                 raw:bool=False, progress:bool=False,
+                 raw:bool=False, feather:float=1., progress:bool=False, # as in fastDiffEdit
                 )->tuple:
     "Inpaintings and the paper's edit of one mask, best first by `query_score`: `(mask, images)` (the mask of the first image)"
     _check_candidates(box, candidates)
     (rp,), (qp,) = _pair(rp, qp)
     src = load_image(init_img, size=None, multiple=sd.vae_scale)
-    m = _edit_mask(src, rp, qp, sd, n, s, seed, rule, False, refine, mask, mask_mode)
-    outs = _inpaintings(src, qp, m, sd, box, grow, candidates, g, steps, seed, raw, progress)
-    pm, po = paperDiffEdit(src, rp, qp, sd, mask=m, box=True, grow=1, r=r, g=g, raw=raw, progress=progress)
+    m, tight = _edit_mask(src, rp, qp, sd, n, s, seed, rule, False, refine, mask, mask_mode)
+    outs = _inpaintings(src, qp, m, tight, sd, box, grow, candidates, g, steps, seed, raw, progress, feather)
+    pm, po = paperDiffEdit(src, rp, qp, sd, mask=tight, box=True, grow=1, r=r, g=g, raw=raw, feather=feather, progress=progress)
     return _best_first(outs + [(pm, po[0])], rp, qp, sd, judge_s, seed)

@@ -126,7 +126,7 @@ def paper_decode(inv:dict, # ddim_invert's latents
         x = m*x + (1-m)*inv[int(ts[i+1]) if i+1 < len(ts) else -1]
     return x
 
-# %% ../nbs/02_masked_diffusion.ipynb #af8f2289
+# %% ../nbs/02_masked_diffusion.ipynb #ba83be5b
 def paperDiffEdit(init_img, # the image (PIL, path or URL)
                   rp:str, # reference text: a caption of the image
                   qp:str, # query text: what the image should become
@@ -143,7 +143,9 @@ def paperDiffEdit(init_img, # the image (PIL, path or URL)
                   g:float=7.5, # guidance scale of the decoding
                   steps:int=50, # DDIM steps of a full run
                   seed:int=0, # seeds the mask draws
-                  raw:bool=False, progress:bool=False,
+                  raw:bool=False, # return the decoded latents, not composited onto the source
+                  feather:float=1., # composite: blur (px) of the mask's inner edge; 0: a hard edge
+                  progress:bool=False,
                  )->tuple:
     "The paper's DiffEdit: mask, DDIM inversion, masked decoding: `(mask, images)`"
     from diffedit_nb.fast import mask_from_latents, refine_mask, grow_mask, mask_boxes
@@ -159,4 +161,4 @@ def paperDiffEdit(init_img, # the image (PIL, path or URL)
         mask = grow_mask(mask_boxes(pm) if box else pm, grow)
     inv = ddim_invert(x0, er, sd, steps, r, progress)
     out = latents_to_pil(paper_decode(inv, eq, uemb, mask, sd, g, strength or r, steps, progress), sd)
-    return mask, out if raw else [composite(src, o, mask) for o in out]
+    return mask, out if raw else [composite(src, o, mask, feather) for o in out]
