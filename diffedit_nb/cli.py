@@ -28,7 +28,7 @@ if __name__ == '__main__' and '__file__' in globals():  # `python -m diffedit_nb
     from diffedit_nb.cli import main
     sys.exit(main())
 
-# %% ../nbs/07_cli.ipynb #85165cb6
+# %% ../nbs/07_cli.ipynb #e0ce8f28
 def _default(f, k): return inspect.signature(f).parameters[k].default
 
 DEFAULTS = {  # read from the edit functions, so the command's defaults are the library's
@@ -38,9 +38,9 @@ DEFAULTS = {  # read from the edit functions, so the command's defaults are the 
     'purist': {k: _default(diffEdit, k) for k in ('n', 'strength', 'steps')},
     'inpaint': dict(n=_default(fastDiffEdit, 'n'), strength=None, steps=_default(fastDiffEdit, 'steps')),
     'best': dict(n=_default(bestDiffEdit, 'n'), strength=_default(bestDiffEdit, 'r'), steps=_default(bestDiffEdit, 'steps'))}
-EDIT_OPTS = ('box', 'grow', 'candidates')  # mask and candidate options: None (not given) means the method's default
+EDIT_OPTS = ('box', 'grow', 'candidates', 'feather')  # mask, candidate and composite options: None (not given) means the method's default
 OPTS = {m: {k: _default(f, k) for k in ks} for m, f, ks in (  # the methods that take them, with their defaults
-    ('paper', paperDiffEdit, EDIT_OPTS[:2]), ('inpaint', fastDiffEdit, EDIT_OPTS), ('best', bestDiffEdit, EDIT_OPTS))}
+    ('paper', paperDiffEdit, ('box', 'grow', 'feather')), ('inpaint', fastDiffEdit, EDIT_OPTS), ('best', bestDiffEdit, EDIT_OPTS))}
 
 def box_option(v)->bool|str:
     "The command's `--box` (no, yes, both; or what `fastDiffEdit` takes) as `fastDiffEdit`'s `box`"
@@ -53,7 +53,7 @@ def check_method(method:str)->str:
     if method not in DEFAULTS: raise ValueError(f"Unknown method {method!r}: use one of {', '.join(DEFAULTS)}")
     return method
 
-# %% ../nbs/07_cli.ipynb #c29b59d1
+# %% ../nbs/07_cli.ipynb #857d2ba5
 def edit_params(caption:str, # text describing the image (the reference text)
                 query:str, # text describing the wanted image
                 method:str='paper', # one of `DEFAULTS`
@@ -69,10 +69,11 @@ def edit_params(caption:str, # text describing the image (the reference text)
     given, takes = {k: kw.pop(k, None) for k in EDIT_OPTS}, OPTS.get(method, {})
     if given['box'] is not None: given['box'] = box_option(given['box'])
     if any(v is not None and k not in takes for k, v in given.items()):
-        warnings.warn(f"method {method!r} takes {', '.join(takes) or 'none'} of box, grow and candidates: the rest ignored")
+        warnings.warn(f"method {method!r} takes {', '.join(takes) or 'none'} of box, grow, candidates and feather: the rest ignored")
     if given['box'] == 'both' and 'candidates' not in takes: raise ValueError("box 'both' (the model picks) needs method 'inpaint' or 'best'")
     ip = {k: v if given[k] is None else given[k] for k, v in takes.items()}
-    if ip.get('grow', 0) < 0 or ip.get('candidates', 1) < 1: raise ValueError("grow must be at least 0 and candidates at least 1")
+    if ip.get('grow', 0) < 0 or ip.get('feather', 0) < 0 or ip.get('candidates', 1) < 1:
+        raise ValueError("grow and feather must be at least 0 and candidates at least 1")
     p = dict(caption=caption, query=query, method=method, n=n or d['n'], strength=s, steps=steps or d['steps'], **ip, **kw)
     if p['n'] < 1 or p['steps'] < 1: raise ValueError("n and steps must be at least 1")
     return p
@@ -131,7 +132,7 @@ def save_atomic(files:dict, # {path: (PIL image, PngInfo or None)}
     finally:
         for t in tmps.values(): t.unlink(missing_ok=True)
 
-# %% ../nbs/07_cli.ipynb #39424ca2
+# %% ../nbs/07_cli.ipynb #09a3fbd9
 @functools.lru_cache(maxsize=1)
 def cached_bundle(model:str='shapes', device:str|None=None)->SDBundle:
     "`load_artifacts(model, device=device)`, kept for the next call with the same arguments"
@@ -145,7 +146,7 @@ def run_method(img:Image.Image, # the image, resized for the model
               )->tuple:
     "Run `p['method']` on `img`: `(mask, [edited image])`"
     rp, qp, s, a = p['caption'], p['query'], p['strength'], dict(g=p['guidance'], seed=p['seed'], steps=p['steps'], progress=progress)
-    more = {k: p.get(k, v) for k, v in OPTS.get(p['method'], {}).items()}  # box, grow, candidates
+    more = {k: p.get(k, v) for k, v in OPTS.get(p['method'], {}).items()}  # box, grow, candidates, feather
     if p['method'] == 'paper': return paperDiffEdit(img, rp, qp, sd, mask=mask, n=p['n'], r=s, **more, **a)
     if p['method'] == 'inpaint': return fastDiffEdit(img, rp, qp, sd, mask=mask, n=p['n'], **more, **a)
     if p['method'] == 'best': return bestDiffEdit(img, rp, qp, sd, mask=mask, n=p['n'], r=s, **more, **a)
@@ -173,7 +174,7 @@ def edit_file(p:dict, # edit_params' output, with `image`, `mask` (a path or Non
     save_atomic(edit_outputs(src, m, res[0], p, out, mask_out, overlay_out))
     return m
 
-# %% ../nbs/07_cli.ipynb #e9f58873
+# %% ../nbs/07_cli.ipynb #d586c811
 @call_parse
 def diffedit_edit(image:str, # the image to edit (any format PIL reads)
                   caption:str=None, # text describing the image (the reference text)
@@ -189,6 +190,7 @@ def diffedit_edit(image:str, # the image to edit (any format PIL reads)
                   box:str=None, # paper, inpaint, best: yes fills each mask region out to its bounding box (room for a new shape); inpaint, best: both, the model picks (default: the method's)
                   grow:int=None, # paper, inpaint, best: pixels to grow the mask by (inpainting: only the mask the pipeline gets) (default: the method's)
                   candidates:int=None, # inpaint, best: inpaint this many and keep the one the model scores best (default: the method's)
+                  feather:float=None, # paper, inpaint, best: blur (px) of the composite's inner edge, 0 a hard edge (default: the method's, 1)
                   size:int=None, # long side the image is resized to (default: the model's own, 64 for shapes, 512 for SD 1.x)
                   device:str=None, # cuda, mps or cpu (default: the first available)
                   out:str='out.png', # the edited image; as a PNG it carries its parameters
@@ -198,7 +200,7 @@ def diffedit_edit(image:str, # the image to edit (any format PIL reads)
                  )->dict:
     "Edit one image with DiffEdit (options may be spelled --mask-out or --mask_out); returns the parameters recorded in `out`"
     p = edit_params(caption, query, method, n, strength, steps, image=str(image), model=str(model),
-                    mask=None if mask is None else str(mask), guidance=guidance, seed=seed, box=box, grow=grow, candidates=candidates)
+                    mask=None if mask is None else str(mask), guidance=guidance, seed=seed, box=box, grow=grow, candidates=candidates, feather=feather)
     check_outputs(image, out, mask_out, overlay)
     open_image(image)  # fails fast, before the model loads
     sd = cached_bundle(str(model), device)
@@ -247,7 +249,7 @@ def prepare_out_dir(out_dir)->Path:
         with f.open('ab') as h: h.write(b'\n')
     return d
 
-# %% ../nbs/07_cli.ipynb #0e591095
+# %% ../nbs/07_cli.ipynb #40a891bf
 def _finished(rec:dict|None, out_dir, retry_errors:bool)->bool:
     if not rec: return False
     if rec.get('status') == 'ok': return (Path(out_dir)/rec.get('out', '')).is_file()
@@ -262,9 +264,9 @@ def exit_code(e:BaseException)->int:
     return 2 if isinstance(e, (FileNotFoundError, ValueError)) else 1
 
 def _row_opts(row:dict, opts:dict)->dict:
-    "The row's box, grow and candidates, else the batch's (CSV gives strings: grow and candidates become ints; empty is not given)"
+    "The row's box, grow, candidates and feather, else the batch's (CSV gives strings: numbers are parsed; empty is not given)"
     o = {k: opts.get(k) if row.get(k) in (None, '') else row[k] for k in EDIT_OPTS}
-    return o | {k: None if o[k] is None else int(o[k]) for k in ('grow', 'candidates')}
+    return o | {k: None if o[k] is None else f(o[k]) for k, f in (('grow', int), ('candidates', int), ('feather', float))}
 
 def edit_row(row:dict, opts:dict, sd:SDBundle, out_dir)->dict:
     "Edit one manifest row with the batch's `opts`, writing `ID.png` and `ID_mask.png`: the row's record"
@@ -319,9 +321,9 @@ def summarize(rows:list, done:dict)->dict:
     st = [done.get(r['id'], {}).get('status') for r in rows]
     return dict(rows=len(rows), ok=st.count('ok'), failed=st.count('error'), todo=len(rows) - st.count('ok') - st.count('error'))
 
-# %% ../nbs/07_cli.ipynb #89408367
+# %% ../nbs/07_cli.ipynb #f50c354e
 @call_parse
-def diffedit_batch(manifest:str, # a .csv (with a header) or .jsonl file; columns image, caption, query and optional seed, method, mask, box, grow, candidates
+def diffedit_batch(manifest:str, # a .csv (with a header) or .jsonl file; columns image, caption, query and optional seed, method, mask, box, grow, candidates, feather
                    out_dir:str=None, # folder for the edits, the masks and results.jsonl
                    method:str='paper', # paper, fast, purist, inpaint or best, for rows that name none
                    model:str='shapes', # 'shapes' (bundled), a hub id, a diffusers folder or a .safetensors file
@@ -333,6 +335,7 @@ def diffedit_batch(manifest:str, # a .csv (with a header) or .jsonl file; column
                    box:str=None, # paper, inpaint, best: yes fills each mask region out to its bounding box; inpaint, best: both, the model picks (default: the method's)
                    grow:int=None, # paper, inpaint, best: pixels to grow the mask by (default: the method's)
                    candidates:int=None, # inpaint, best: inpaint this many and keep the one the model scores best (default: the method's)
+                   feather:float=None, # paper, inpaint, best: blur (px) of the composite's inner edge, 0 a hard edge (default: the method's, 1)
                    size:int=None, # long side images are resized to (default: the model's own)
                    device:str=None, # cuda, mps or cpu (default: the process's accelerator, else the first available)
                    retry_errors:store_true=False, # redo the rows that failed before
@@ -341,7 +344,7 @@ def diffedit_batch(manifest:str, # a .csv (with a header) or .jsonl file; column
     "Edit every row of `manifest` not done yet into `out_dir`, sharing the rows between the processes of `accelerate launch`"
     if not out_dir: raise ValueError("--out-dir is required")
     opts = dict(method=check_method(method), model=str(model), n=n, strength=strength, steps=steps, guidance=guidance, seed=seed, size=size,
-                box=box, grow=grow, candidates=candidates)
+                box=box, grow=grow, candidates=candidates, feather=feather)
     rows, state = read_manifest(manifest), batch_state(device)
     if state.is_main_process: prepare_out_dir(out_dir)
     state.wait_for_everyone()
