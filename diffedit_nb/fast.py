@@ -98,13 +98,13 @@ def improve_mask(mask, # (h, w) binary mask
     "Grow and smooth a mask: Gaussian blur (3×3, σ=1), then > 0"
     return torch.from_numpy((cv2.GaussianBlur(mask_array(mask) * 255, (3, 3), 1) > 0).astype(np.float32))
 
-# %% ../nbs/03_fast_mask.ipynb #133861cf
+# %% ../nbs/03_fast_mask.ipynb #a4a27c76
 def refine_mask(img:Image.Image, # the source image
                 mask, # (h, w) mask at latent (or any) resolution
                 iters:int=3, # GrabCut iterations
                 keep:bool=True, # unite the segment with the mask (never smaller); False: the segment alone (the mask if it is empty)
                )->np.ndarray:
-    "The mask united with the GrabCut segmentation it seeds: a boolean (H, W) mask at pixel resolution"
+    "The GrabCut segmentation `mask` seeds, united with the mask unless `keep=False`: a boolean (H, W) mask at pixel resolution"
     pm = upsample_mask(mask, img.size) > 0.5
     if pm.all() or not pm.any(): return pm
     gc = np.where(pm, cv2.GC_PR_FGD, cv2.GC_PR_BGD).astype(np.uint8)
