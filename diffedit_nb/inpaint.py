@@ -58,8 +58,8 @@ def query_score(imgs:list, # PIL images of one size, e.g. candidate edits
     w = torch.from_numpy(upsample_mask(mask, x0.shape[-1:-3:-1])).to(lr.device)
     return (((lr - lq) * w).sum((-2, -1)) / w.sum().clamp(min=1e-6)).view(k, n).mean(1).cpu()
 
-# %% ../nbs/04_inpaint.ipynb #dda04e42
-def _inpaint(pipe, src:Image.Image, qp:str, m, grow:int, k:int, g:float, steps:int, seed:int, raw:bool, feather:float=1.)->list:
+# %% ../nbs/04_inpaint.ipynb #30deda86
+def _inpaint(pipe, src:Image.Image, qp:str, m, grow:int, k:int, g:float, steps:int, seed:int, raw:bool, feather:float)->list:
     "`k` inpaintings of `src` (seeds `seed`, `seed+1`, ...) inside `m` grown by `grow` pixels, composited with `m` itself unless `raw`"
     pm = grow_mask(upsample_mask(m, src.size, smooth=False), grow) if grow else m
     gs = [torch.Generator().manual_seed(seed + j) for j in range(k)]
@@ -84,7 +84,7 @@ def _check_candidates(box, k:int):
     if k < 1: raise ValueError(f"candidates must be at least 1, not {k}")
     if box not in (False, True, 'both'): raise ValueError(f"box must be False, True or 'both', not {box!r}")
 
-def _inpaintings(src, qp, m, tight, sd, box, grow, k, g, steps, seed, raw, progress, feather=1.)->list:
+def _inpaintings(src, qp, m, tight, sd, box, grow, k, g, steps, seed, raw, progress, feather)->list:
     "`(mask, image)` pairs: `k` inpaintings inside `m`, the boxes of `tight` (`box=True`) or each (`box='both'`)"
     boxes = mask_boxes(upsample_mask(tight, src.size, smooth=False)) if box else None
     pipe = inpaint_pipe(sd); pipe.set_progress_bar_config(disable=not progress)
