@@ -52,7 +52,7 @@ def diffusers_edit(pipe, img, rp, qp, mask, seed=0)->Image.Image:
     inv = pipe.invert(prompt=rp, image=img, generator=g).latents
     return pipe(prompt=qp, mask_image=mask.numpy()[None], image_latents=inv, negative_prompt=rp, generator=g).images[0]
 
-# %% ../nbs/06_benchmark.ipynb #a9d23092
+# %% ../nbs/06_benchmark.ipynb #389850e5
 def _timed(f):
     t = time.perf_counter(); r = f(); return r, time.perf_counter() - t
 
@@ -89,8 +89,9 @@ def edit_methods(sd:SDBundle, pipe, n:int=10, seed:int=0)->dict:
             'ours: inpaint, refined, boxes grown 1 px': first(inpaint(box=True, grow=1)),
             'ours: inpaint, refined, mask or boxes grown 2 px, best of 8': first(inpaint(box='both', grow=2, candidates=4)),
             'ours: inpaint, mask or boxes, best of 8, hard edge (feather=0)': first(inpaint(box='both', grow=2, candidates=4, feather=0)),
-            'ours: best of both editors (bestDiffEdit: 8 inpaintings + paper)': first(lambda i, r, q, t: bestDiffEdit(i, r, q, sd, n=n, seed=seed)),
+            'ours: best of both editors (bestDiffEdit: 4 box inpaintings + paper)': first(lambda i, r, q, t: bestDiffEdit(i, r, q, sd, n=n, seed=seed)),
             'ours: bestDiffEdit, hard edge (feather=0)': first(lambda i, r, q, t: bestDiffEdit(i, r, q, sd, n=n, seed=seed, feather=0)),
+            "ours: bestDiffEdit(box='both'): 8 inpaintings + paper, feather=0": first(lambda i, r, q, t: bestDiffEdit(i, r, q, sd, n=n, seed=seed, box='both', feather=0)),
             'diffusers: generate_mask + invert + call': diffusers,
             'ceiling: paper, true mask': first(lambda i, r, q, t: paperDiffEdit(i, r, q, sd, mask=t)),
             'ceiling: inpaint, true mask': first(lambda i, r, q, t: fastDiffEdit(i, r, q, sd, mask=t, seed=seed))}

@@ -130,14 +130,14 @@ def fastDiffEdit(init_img, # the image (PIL, path or URL)
     outs = _inpaintings(src, qp, m, tight, sd, box, grow, candidates, g, steps, seed, raw, progress, feather)
     return _best_first(outs, rp, qp, sd, judge_s, seed)
 
-# %% ../nbs/04_inpaint.ipynb #6435c493
+# %% ../nbs/04_inpaint.ipynb #55ecc683
 def bestDiffEdit(init_img, # the image (PIL, path or URL)
                  rp:str, # reference text: a caption of the image
                  qp:str, # query text: what the image should become
                  sd:SDBundle, # the model bundle
                  n:int=20, s:float=0.5, rule:str='paper', refine:bool=True, # the mask, as in fastDiffEdit
                  mask=None, mask_mode:str='replace', # a user mask, as in fastDiffEdit
-                 box:bool|str='both', grow:int=2, candidates:int=4, # the inpaintings, as in fastDiffEdit
+                 box:bool|str=True, grow:int=2, candidates:int=4, # the inpaintings, as in fastDiffEdit ('both': inside the mask too)
                  r:float=0.5, # encoding ratio of the paper's edit (inside the mask's boxes, grown 1 pixel)
                  judge_s:float=0.9, # noising strength `query_score` judges at
                  g:float=7.5, # guidance scale of both editors
