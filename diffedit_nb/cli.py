@@ -4,24 +4,25 @@
 
 # %% ../nbs/07_cli.ipynb #08e31c12
 from __future__ import annotations
-import os, sys, csv, json, time, signal, inspect, threading, warnings, functools, contextlib, numpy as np, torch
+import os, sys, csv, json, time, signal, inspect, tempfile, threading, warnings, functools, contextlib, numpy as np, torch
 from pathlib import Path
 from PIL import Image, PngImagePlugin
 from tqdm.auto import tqdm
 from fastcore.script import call_parse, anno_parser, store_true
 import diffedit_nb
 from .helpers import *
-from .helpers import _open
+from .helpers import _open, _to_rgb
 from .fast import create_mask_fast
 from .masked import paperDiffEdit, diffEdit, prompt_2_img_diffedit
 from .inpaint import fastDiffEdit, bestDiffEdit, load_mask
 
 # %% auto #0
-__all__ = ['DEFAULTS', 'EDIT_OPTS', 'OPTS', 'MIN_SIDE', 'box_option', 'check_method', 'edit_params', 'open_image', 'native_size',
-           'check_outputs', 'png_info', 'read_params', 'save_atomic', 'cached_bundle', 'run_method', 'edit_outputs',
-           'edit_file', 'diffedit_edit', 'read_manifest', 'append_result', 'read_results', 'prepare_out_dir',
-           'rows_todo', 'exit_code', 'edit_row', 'batch_row', 'batch_state', 'finish_row_on_interrupt', 'run_rows',
-           'summarize', 'diffedit_batch', 'cli_output', 'main']
+__all__ = ['DEFAULTS', 'EDIT_OPTS', 'OPTS', 'MIN_SIDE', 'SAVE_EXTS', 'box_option', 'check_method', 'edit_params', 'open_image',
+           'native_size', 'min_side', 'fit_image', 'check_writable', 'check_outputs', 'png_info', 'read_params',
+           'save_atomic', 'cached_bundle', 'run_method', 'edit_outputs', 'edit_file', 'diffedit_edit', 'read_manifest',
+           'append_result', 'read_results', 'prepare_out_dir', 'rows_todo', 'row_outputs', 'check_batch_outputs',
+           'exit_code', 'edit_row', 'batch_row', 'batch_state', 'finish_row_on_interrupt', 'run_rows', 'summarize',
+           'diffedit_batch', 'cli_output', 'main']
 
 # %% ../nbs/07_cli.ipynb #03396c0b
 if __name__ == '__main__' and '__file__' in globals():  # `python -m diffedit_nb.cli`, not a notebook
@@ -54,6 +55,8 @@ def check_method(method:str)->str:
     return method
 
 # %% ../nbs/07_cli.ipynb #857d2ba5
+MIN_SIDE = 32 # smallest image side an edit accepts, before and after resizing
+
 def edit_params(caption:str, # text describing the image (the reference text)
                 query:str, # text describing the wanted image
                 method:str='paper', # one of `DEFAULTS`
@@ -64,27 +67,27 @@ def edit_params(caption:str, # text describing the image (the reference text)
     for k, v in (('caption', caption), ('query', query)):
         if not isinstance(v, str) or not v.strip(): raise ValueError(f"The {k} is missing or empty")
     d = DEFAULTS[check_method(method)]
-    if method == 'inpaint' and strength: warnings.warn("strength does not apply to method 'inpaint': ignored")
-    s = None if d['strength'] is None else strength or d['strength']  # inpaint has no strength
+    if method == 'inpaint' and strength is not None: warnings.warn("strength does not apply to method 'inpaint': ignored")
+    s = None if d['strength'] is None else d['strength'] if strength is None else strength  # inpaint has no strength; 0 is not "not given"
     given, takes = {k: kw.pop(k, None) for k in EDIT_OPTS}, OPTS.get(method, {})
     if given['box'] is not None: given['box'] = box_option(given['box'])
     if any(v is not None and k not in takes for k, v in given.items()):
         warnings.warn(f"method {method!r} takes {', '.join(takes) or 'none'} of box, grow, candidates and feather: the rest ignored")
     if given['box'] == 'both' and 'candidates' not in takes: raise ValueError("box 'both' (the model picks) needs method 'inpaint' or 'best'")
     ip = {k: v if given[k] is None else given[k] for k, v in takes.items()}
-    if ip.get('grow', 0) < 0 or ip.get('feather', 0) < 0 or ip.get('candidates', 1) < 1:
-        raise ValueError("grow and feather must be at least 0 and candidates at least 1")
-    p = dict(caption=caption, query=query, method=method, n=n or d['n'], strength=s, steps=steps or d['steps'], **ip, **kw)
-    if p['n'] < 1 or p['steps'] < 1: raise ValueError("n and steps must be at least 1")
+    p = dict(caption=caption, query=query, method=method, n=d['n'] if n is None else n, strength=s,
+             steps=d['steps'] if steps is None else steps, **ip, **kw)
+    check_args(**{k: p.get(k) for k in ('n', 'strength', 'steps', 'guidance', 'seed', 'size', 'grow', 'candidates', 'feather')})
+    if (p.get('size') or MIN_SIDE) < MIN_SIDE: raise ValueError(f"size must be at least {MIN_SIDE} (pixels on the long side), not {p['size']}")
     return p
 
-# %% ../nbs/07_cli.ipynb #81ef7e7d
-MIN_SIDE = 32 # smallest image side `open_image` accepts
 
+# %% ../nbs/07_cli.ipynb #81ef7e7d
 def open_image(src, # path of the image
+               draft:int|None=None, # a JPEG is decoded at the smallest scale whose long side is at least this
               )->Image.Image:
-    "`src` as RGB at its own size; refuses images smaller than `MIN_SIDE`"
-    im = load_image(src, size=None, multiple=1)
+    "`src` as RGB, decoded once and upright; refuses images smaller than `MIN_SIDE`"
+    im = _to_rgb(_open(src, draft))
     if min(im.size) < MIN_SIDE: raise ValueError(f"{str(src)!r} is {im.size[0]}×{im.size[1]} pixels: too small to edit (at least {MIN_SIDE} a side)")
     return im
 
@@ -93,19 +96,48 @@ def native_size(sd:SDBundle)->int:
     s = sd.unet.config.sample_size
     return (s if isinstance(s, int) else max(s)) * sd.vae_scale
 
-# %% ../nbs/07_cli.ipynb #ed875304
-def _same(a:Path, b:Path)->bool: return a.resolve() == b.resolve() or (a.exists() and b.exists() and a.samefile(b))
+def min_side(sd:SDBundle)->int:
+    "The smallest image side `sd` can edit: `MIN_SIDE`, or one latent cell at the UNet's deepest level"
+    return max(MIN_SIDE, sd.vae_scale * 2 ** (len(sd.unet.config.block_out_channels) - 1))
 
-def check_outputs(image, # the input image's path
+def fit_image(im:Image.Image, sd:SDBundle, size:int)->Image.Image:
+    "`im` resized for `sd` to a long side of `size`, refused when its short side ends up below `min_side(sd)`"
+    src = load_image(im, size, multiple=sd.vae_scale)
+    if min(src.size) < min_side(sd):
+        raise ValueError(f"{im.size[0]}×{im.size[1]} resized to {size} on its long side is {src.size[0]}×{src.size[1]}: "
+                         f"below the model's {min_side(sd)} a side (give a larger --size)")
+    return src
+
+
+# %% ../nbs/07_cli.ipynb #ed875304
+SAVE_EXTS = sorted(e for e, f in Image.registered_extensions().items() if f in Image.SAVE)  # the extensions PIL can write
+
+def _ids(p:Path)->set:
+    "What identifies a file: its resolved path, and its device and inode when it exists (hard links, symlinks)"
+    p = Path(p).expanduser(); st = p.stat() if p.exists() else None
+    return {str(p.resolve())} | ({(st.st_dev, st.st_ino)} if st else set())
+
+def check_writable(folder)->Path:
+    "`folder` if a file can be created in it, else a `ValueError` saying why"
+    try: tempfile.NamedTemporaryFile(dir=folder, prefix='.diffedit-check-').close()
+    except OSError as e: raise ValueError(f"Cannot write in {str(folder)!r}: {e.strerror or e}") from None
+    return Path(folder)
+
+def check_outputs(inputs, # the input paths (image, mask, model file, manifest): one, or a list; None for one not given
                   *outs, # output paths; None for an output not wanted
                  )->list:
-    "The wanted outputs as `Path`s, refusing any that would overwrite the input, each other, or go to a missing folder"
+    "The wanted outputs as `Path`s, refusing any that would overwrite an input or each other, or that cannot be written"
+    ins = [Path(i) for i in (inputs if isinstance(inputs, (list, tuple)) else [inputs]) if i]
     outs = [Path(o) for o in outs if o]
     for i, o in enumerate(outs):
-        if _same(o, Path(image)): raise ValueError(f"Refusing to overwrite the input image {str(image)!r}: choose another output path")
-        if any(_same(o, q) for q in outs[:i]): raise ValueError(f"Two outputs are the same file {str(o)!r}")
+        if hit := next((x for x in ins if _ids(o) & _ids(x)), None): raise ValueError(f"Refusing to overwrite the input {str(hit)!r}: choose another output path")
+        if any(_ids(o) & _ids(q) for q in outs[:i]): raise ValueError(f"Two outputs are the same file {str(o)!r}")
+        if o.is_dir(): raise ValueError(f"The output {str(o)!r} is a folder: give a file name")
+        if o.suffix.lower() not in SAVE_EXTS: raise ValueError(f"The output {str(o)!r} has no image extension PIL can write: use .png (it keeps the parameters), .jpg, .webp, ...")
         if not o.parent.is_dir(): raise FileNotFoundError(f"No folder {str(o.parent)!r} to write {str(o)!r} in")
+        check_writable(o.parent)
     return outs
+
 
 # %% ../nbs/07_cli.ipynb #89ab0f11
 def png_info(p:dict)->PngImagePlugin.PngInfo:
@@ -122,12 +154,13 @@ def read_params(path)->dict:
 # %% ../nbs/07_cli.ipynb #6a89e427
 def save_atomic(files:dict, # {path: (PIL image, PngInfo or None)}
                ):
-    "Save each image to a temporary file beside its path, then rename them all into place"
+    "Save each image to a temporary file beside its path, then rename them all into place; a failure leaves nothing"
     tmps = {Path(p): Path(p).with_name(f'.{Path(p).name}.{os.getpid()}.tmp') for p in files}
     try:
         for p, (im, info) in files.items():
             fmt = Image.registered_extensions().get(Path(p).suffix.lower(), 'PNG')
-            im.save(tmps[Path(p)], format=fmt, **({'pnginfo': info} if info and fmt == 'PNG' else {}))
+            try: im.save(tmps[Path(p)], format=fmt, **({'pnginfo': info} if info and fmt == 'PNG' else {}))
+            except OSError as e: raise ValueError(f"Cannot write {str(p)!r}: {e.strerror or e}") from None  # no space, no permission
         for p, t in tmps.items(): os.replace(t, p)
     finally:
         for t in tmps.values(): t.unlink(missing_ok=True)
@@ -166,10 +199,13 @@ def edit_outputs(src:Image.Image, mask, res:Image.Image, p:dict,
 
 def edit_file(p:dict, # edit_params' output, with `image`, `mask` (a path or None) and `size`
               sd:SDBundle, out, mask_out=None, overlay_out=None, progress:bool=False,
+              img:Image.Image|None=None, # `p['image']` already opened (`open_image`), so that it is decoded once
+              user_mask:Image.Image|None=None, # `p['mask']` already opened
              ):
     "Edit the image file `p['image']` as `p` says and write the outputs atomically; returns the mask"
-    src = load_image(open_image(p['image']), p['size'], multiple=sd.vae_scale)
-    um = None if p['mask'] is None else load_mask(_open(p['mask']), src.size)
+    src = fit_image(open_image(p['image'], p['size']) if img is None else img, sd, p['size'])
+    um = user_mask if user_mask is not None or p['mask'] is None else _open(p['mask'])
+    um = None if um is None else load_mask(um, src.size)
     m, res = run_method(src, p, sd, um, progress)
     save_atomic(edit_outputs(src, m, res[0], p, out, mask_out, overlay_out))
     return m
@@ -199,13 +235,16 @@ def diffedit_edit(image:str, # the image to edit (any format PIL reads)
                   quiet:store_true=False, # no progress bars
                  )->dict:
     "Edit one image with DiffEdit (options may be spelled --mask-out or --mask_out); returns the parameters recorded in `out`"
-    p = edit_params(caption, query, method, n, strength, steps, image=str(image), model=str(model),
-                    mask=None if mask is None else str(mask), guidance=guidance, seed=seed, box=box, grow=grow, candidates=candidates, feather=feather)
-    check_outputs(image, out, mask_out, overlay)
-    open_image(image)  # fails fast, before the model loads
+    p = edit_params(caption, query, method, n, strength, steps, image=str(Path(image).resolve()), model=str(model),
+                    mask=None if mask is None else str(Path(mask).resolve()), guidance=guidance, seed=seed, box=box, grow=grow,
+                    candidates=candidates, feather=feather, size=size)
+    check_device(device)  # everything that can be checked is, before the model loads
+    check_outputs([image, mask, model if Path(model).is_file() else None], out, mask_out, overlay)
+    if Path(out).suffix.lower() != '.png': warnings.warn(f"{Path(out).suffix} files do not carry the edit's parameters: use .png to keep them")
+    im, um = open_image(image, draft=size or 1024), None if mask is None else _open(mask)  # each decoded once
     sd = cached_bundle(str(model), device)
     p['size'] = size or native_size(sd)
-    edit_file(p, sd, out, mask_out, overlay, progress=not quiet)
+    edit_file(p, sd, out, mask_out, overlay, progress=not quiet, img=im, user_mask=um)
     return p
 
 # %% ../nbs/07_cli.ipynb #7cfd6848
@@ -259,22 +298,46 @@ def rows_todo(rows:list, done:dict, out_dir, retry_errors:bool=False)->list:
     "The rows of `rows` that `done` (`read_results`' output) has no finished record of"
     return [r for r in rows if not _finished(done.get(r['id']), out_dir, retry_errors)]
 
+def row_outputs(row:dict, out_dir)->list:
+    "The files a manifest row writes: `ID.png` and `ID_mask.png` in `out_dir`"
+    return [Path(out_dir)/f"{row['id']}.png", Path(out_dir)/f"{row['id']}_mask.png"]
+
+def check_batch_outputs(rows:list, out_dir, *more)->list:
+    "`rows`, unless a row's output would overwrite any row's image or mask or one of `more` (the manifest, a model file): a `ValueError` naming both"
+    ins = {}
+    for what, p in [(f"row {r['id']}'s {k}", r[k]) for r in rows for k in ('image', 'mask') if r.get(k)] + [('the file', m) for m in more if m]:
+        for i in _ids(p): ins.setdefault(i, (what, p))
+    for r in rows:
+        for o in row_outputs(r, out_dir):
+            if hit := next((ins[i] for i in _ids(o) if i in ins), None):
+                raise ValueError(f"Row {r['id']} would write {str(o)!r}, which is {hit[0]} {str(hit[1])!r}: nothing was done; choose another --out-dir")
+    return rows
+
 def exit_code(e:BaseException)->int:
     "2 for a usage or input error (a missing file, a bad value or image), 1 for any other failure"
     return 2 if isinstance(e, (FileNotFoundError, ValueError)) else 1
 
+def _number(row:dict, k:str, f):
+    "Column `k` of `row` as `f` (int or float; CSV gives strings), with an error that names the column"
+    v = row[k]
+    try:
+        x = f(v)
+        if f is int and x != float(v): raise ValueError
+        return x
+    except (TypeError, ValueError): raise ValueError(f"Column {k!r}: {v!r} is not {'a whole number' if f is int else 'a number'}") from None
+
 def _row_opts(row:dict, opts:dict)->dict:
-    "The row's box, grow, candidates and feather, else the batch's (CSV gives strings: numbers are parsed; empty is not given)"
-    o = {k: opts.get(k) if row.get(k) in (None, '') else row[k] for k in EDIT_OPTS}
-    return o | {k: None if o[k] is None else f(o[k]) for k, f in (('grow', int), ('candidates', int), ('feather', float))}
+    "The row's seed, box, grow, candidates and feather, else the batch's (numbers parsed; empty is not given)"
+    num = dict(seed=int, grow=int, candidates=int, feather=float)
+    return {k: opts.get(k) if row.get(k) in (None, '') else _number(row, k, num[k]) if k in num else row[k] for k in ('seed',) + EDIT_OPTS}
 
 def edit_row(row:dict, opts:dict, sd:SDBundle, out_dir)->dict:
     "Edit one manifest row with the batch's `opts`, writing `ID.png` and `ID_mask.png`: the row's record"
     if '_error' in row or 'image' not in row: raise ValueError(row.get('_error', 'The row has no image'))
     p = edit_params(row.get('caption'), row.get('query'), row.get('method', opts['method']), opts['n'], opts['strength'], opts['steps'],
-                    image=row['image'], model=opts['model'], mask=row.get('mask'), guidance=opts['guidance'],
-                    seed=int(row.get('seed', opts['seed'])), size=opts['size'] or native_size(sd), **_row_opts(row, opts))
-    out, mo = check_outputs(row['image'], Path(out_dir)/f"{row['id']}.png", Path(out_dir)/f"{row['id']}_mask.png")
+                    image=str(Path(row['image']).resolve()), model=opts['model'], mask=row.get('mask') and str(Path(row['mask']).resolve()),
+                    guidance=opts['guidance'], size=opts['size'] or native_size(sd), **_row_opts(row, opts))
+    out, mo = check_outputs([row['image'], row.get('mask')], *row_outputs(row, out_dir))
     m = edit_file(p, sd, out, mo)
     return dict(p, out=out.name, mask_out=mo.name, mask_frac=round(float(np.asarray(m.cpu() if isinstance(m, torch.Tensor) else m).mean()), 4))
 
@@ -345,7 +408,10 @@ def diffedit_batch(manifest:str, # a .csv (with a header) or .jsonl file; column
     if not out_dir: raise ValueError("--out-dir is required")
     opts = dict(method=check_method(method), model=str(model), n=n, strength=strength, steps=steps, guidance=guidance, seed=seed, size=size,
                 box=box, grow=grow, candidates=candidates, feather=feather)
-    rows, state = read_manifest(manifest), batch_state(device)
+    edit_params('-', '-', method, n, strength, steps, guidance=guidance, seed=seed, size=size, box=box, grow=grow, candidates=candidates, feather=feather)
+    check_device(device)  # the batch's own options and device, checked once, before any row
+    rows = check_batch_outputs(read_manifest(manifest), out_dir, manifest, model if Path(model).is_file() else None)
+    state = batch_state(device)
     if state.is_main_process: prepare_out_dir(out_dir)
     state.wait_for_everyone()
     todo = rows_todo(rows, read_results(out_dir), out_dir, retry_errors)

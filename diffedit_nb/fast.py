@@ -82,6 +82,7 @@ def create_mask_fast(init_img, # the image (PIL, path or URL)
                      batch:int=32, # UNet inputs per call (bounds memory)
                     )->torch.Tensor:
     "DiffEdit mask from one UNet step per draw and text: (h, w) at latent resolution"
+    check_args(n=n, s=s, g=g, seed=seed, steps=steps, batch=batch)
     (rp,), (qp,) = _pair(rp, qp)
     x0 = pil_to_latents(load_image(init_img, size=None, multiple=sd.vae_scale), sd)
     er, eq, u = text_enc([rp, qp, ''], sd).chunk(3)

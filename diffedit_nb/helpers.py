@@ -4,16 +4,17 @@
 
 # %% ../nbs/00_helpers.ipynb #98e7831c
 from __future__ import annotations
-import os, json, warnings, numpy as np, torch, diffedit_nb
+import os, json, math, numbers, warnings, numpy as np, torch, diffedit_nb
 from pathlib import Path
 from dataclasses import dataclass
-from PIL import Image
+from PIL import Image, ImageOps
 from transformers import CLIPTokenizer
 
 # %% auto #0
-__all__ = ['SHAPES_MODEL', 'build_tokenizer', 'SDBundle', 'default_device', 'load_artifacts', 'load_image', 'pil_to_latents',
-           'latents_to_pil', 'text_enc', 'mask_array', 'upsample_mask', 'mask_to_pil', 'show_images', 'overlay',
-           'plot_diffedit', 'draw_noise', 'get_scheduler', 'strength_timesteps', 'unet_eps', 'composite']
+__all__ = ['SHAPES_MODEL', 'ARG_RULES', 'build_tokenizer', 'SDBundle', 'default_device', 'check_device', 'load_artifacts',
+           'load_image', 'pil_to_latents', 'latents_to_pil', 'text_enc', 'mask_array', 'upsample_mask', 'mask_to_pil',
+           'show_images', 'overlay', 'plot_diffedit', 'draw_noise', 'get_scheduler', 'strength_timesteps', 'unet_eps',
+           'composite', 'check_args']
 
 # %% ../nbs/00_helpers.ipynb #ee737a69
 def _byte_symbols():
@@ -69,55 +70,89 @@ def default_device()->str:
     if getattr(torch.backends, 'mps', None) and torch.backends.mps.is_available(): return 'mps'
     return 'cpu'
 
+def check_device(device:str|None=None, # 'cuda', 'cuda:1', 'mps', 'cpu'; default: `default_device()`
+                )->str:
+    "`device` if torch can use it on this machine, else a `ValueError` saying why (before any model loads)"
+    d = str(device or default_device())
+    try: t = torch.device(d)
+    except (RuntimeError, ValueError): raise ValueError(f"Unknown device {d!r}: use cuda, mps or cpu") from None
+    if t.type == 'cuda' and not torch.cuda.is_available():
+        raise ValueError(f"Device {d!r}: " + ("no CUDA GPU is visible" if torch.version.cuda else "this torch is a CPU-only build") + ": use --device cpu")
+    if t.type == 'cuda' and (t.index or 0) >= torch.cuda.device_count(): raise ValueError(f"Device {d!r}: only {torch.cuda.device_count()} CUDA GPU(s) here")
+    if t.type == 'mps' and not (getattr(torch.backends, 'mps', None) and torch.backends.mps.is_available()): raise ValueError(f"Device {d!r}: MPS is not available here")
+    if t.type not in ('cuda', 'mps', 'cpu'): raise ValueError(f"Device {d!r}: use cuda, mps or cpu")
+    return d
+
 def _resolve(model)->tuple:
     "(kind, location) of a model name: 'folder', 'file' or 'hub'"
     if str(model) == 'shapes':
         if not (SHAPES_MODEL/'model_index.json').is_file(): raise FileNotFoundError(f"The bundled shapes model is missing from {SHAPES_MODEL}: reinstall diffedit_nb")
         return 'folder', SHAPES_MODEL
     p = Path(model).expanduser()
-    if p.is_dir(): return 'folder', p
+    if p.is_dir():
+        if not (p/'model_index.json').is_file(): raise FileNotFoundError(f"{str(model)!r} is not a diffusers model folder (it has no model_index.json)")
+        return 'folder', p
     if p.is_file(): return 'file', p
     if p.suffix in ('.safetensors', '.ckpt') or str(model).startswith(('.', '/', '~')):
         raise FileNotFoundError(f"No model file or folder at {str(model)!r}")
     return 'hub', str(model)
 
 # %% ../nbs/00_helpers.ipynb #f3c7f34b
-def _load_pipe(kind, loc, dtype, local_files_only, **kw):
+def _hub_msg(loc, e)->str:
+    return (f"Could not load {loc!r}: it is not a local folder or file, and the Hugging Face hub did not provide it "
+            f"({type(e).__name__}). Pass model='shapes' for the bundled model, a local diffusers folder or a .safetensors "
+            f"file, or download it first (`hf download {loc}`) while online.")
+
+def _probe_hub(loc, timeout:float|None=None):
+    "Ask the hub about `loc` once, giving up after `timeout` seconds (default: huggingface_hub's `HF_HUB_ETAG_TIMEOUT`)"
+    from huggingface_hub import model_info, constants
+    try: model_info(loc, timeout=timeout or constants.HF_HUB_ETAG_TIMEOUT)
+    except Exception as e: raise FileNotFoundError(_hub_msg(loc, e)) from None
+
+def _kind(m)->str: return 'folder' if Path(m).expanduser().exists() else 'hub'
+
+def _fetch(load, kind:str, loc, lfo:bool):
+    "`load(local_files_only)`: a hub id from the local cache first, else (online) after a bounded probe of the hub"
+    if kind != 'hub': return load(lfo)
+    try: return load(True)
+    except (OSError, ValueError) as e:
+        if lfo: raise FileNotFoundError(_hub_msg(loc, e)) from None
+    _probe_hub(loc)  # a hub that never answers fails here, in seconds, not in diffusers' untimed requests
+    try: return load(False)
+    except (OSError, ValueError) as e: raise FileNotFoundError(_hub_msg(loc, e)) from None
+
+def _load_pipe(kind, loc, dtype, lfo, **kw):
     from diffusers import StableDiffusionPipeline
     kw = dict(dtype=dtype, safety_checker=None, requires_safety_checker=False, **kw)
     if kind == 'file': return StableDiffusionPipeline.from_single_file(str(loc), **kw)
-    try: return StableDiffusionPipeline.from_pretrained(loc, local_files_only=local_files_only, **kw)
-    except (OSError, ValueError) as e:
-        if kind != 'hub': raise
-        raise OSError(f"Could not load {loc!r}: it is not a local folder or file, and the Hugging Face hub "
-                      f"did not provide it ({type(e).__name__}). Pass model='shapes' for the bundled model, a local "
-                      f"diffusers folder or a .safetensors file, or download it first (`hf download {loc}`) "
-                      "while online.") from None
+    return _fetch(lambda l: StableDiffusionPipeline.from_pretrained(loc, local_files_only=l, **kw), kind, loc, lfo)
 
 def load_artifacts(model:str|Path='CompVis/stable-diffusion-v1-4', # 'shapes', hub id, local folder or single checkpoint file
                    text_model:str|None=None, # hub id/folder of the tokenizer and text encoder, when not the model's own
                    inpaint_model:str|None=None, # hub id/folder whose `unet` is a 9-channel inpainting UNet
                    device:str|None=None, # default: cuda, mps, cpu
-                   dtype:torch.dtype|None=None, # default: fp16 on cuda, fp32 elsewhere
+                   dtype:torch.dtype|None=None, # default: fp16 on cuda, fp32 elsewhere (fp16 on a CPU falls back to fp32)
                    local_files_only:bool|None=None, # default: True when HF_HUB_OFFLINE is set
+                   torch_dtype:torch.dtype|None=None, # diffusers' spelling of `dtype`
                   )->SDBundle:
     "Load the Stable Diffusion parts DiffEdit needs into an `SDBundle`"
     from diffusers import DDIMScheduler, UNet2DConditionModel
     from transformers import CLIPTextModel
-    device = device or default_device()
-    dtype = dtype or (torch.float16 if str(device).startswith('cuda') else torch.float32)
+    device = check_device(device)
+    dtype = dtype or torch_dtype or (torch.float16 if device.startswith('cuda') else torch.float32)
+    if device == 'cpu' and dtype == torch.float16: warnings.warn("fp16 does not run on a CPU: loading fp32"); dtype = torch.float32
     lfo = bool(os.environ.get('HF_HUB_OFFLINE')) if local_files_only is None else local_files_only
     kind, loc = _resolve(model)
-    kw = {} if text_model is None else dict(tokenizer=CLIPTokenizer.from_pretrained(text_model, local_files_only=lfo),
-             text_encoder=CLIPTextModel.from_pretrained(text_model, dtype=dtype, local_files_only=lfo))
-    pipe = _load_pipe(kind, loc, dtype, lfo, **kw)
+    tk = lambda m: dict(tokenizer=_fetch(lambda l: CLIPTokenizer.from_pretrained(m, local_files_only=l), _kind(m), m, lfo),
+                        text_encoder=_fetch(lambda l: CLIPTextModel.from_pretrained(m, dtype=dtype, local_files_only=l), _kind(m), m, lfo))
+    pipe = _load_pipe(kind, loc, dtype, lfo, **({} if text_model is None else tk(text_model)))
     sched = DDIMScheduler.from_config(pipe.scheduler.config, clip_sample=False, set_alpha_to_one=False)
     if inpaint_model is None and kind == 'folder' and (loc/'unet_inpaint').is_dir(): inpaint_model = loc/'unet_inpaint'
-    iu = None
-    if inpaint_model is not None:
-        sub = None if Path(inpaint_model, 'config.json').is_file() else 'unet'
-        iu = UNet2DConditionModel.from_pretrained(inpaint_model, subfolder=sub, dtype=dtype, local_files_only=lfo).to(device)
+    iu = None if inpaint_model is None else _fetch(lambda l: UNet2DConditionModel.from_pretrained(
+        inpaint_model, subfolder=None if Path(inpaint_model, 'config.json').is_file() else 'unet', dtype=dtype, local_files_only=l),
+        _kind(inpaint_model), str(inpaint_model), lfo).to(device)
     return SDBundle(pipe.vae.to(device), pipe.unet.to(device), pipe.tokenizer, pipe.text_encoder.to(device), sched, iu, str(model))
+
 
 # %% ../nbs/00_helpers.ipynb #a5077747
 def _to_rgb(im:Image.Image)->Image.Image:
@@ -131,8 +166,16 @@ def _to_rgb(im:Image.Image)->Image.Image:
         return Image.alpha_composite(bg, im).convert('RGB')
     return im.convert('RGB')
 
-def _open(src)->Image.Image:
-    if isinstance(src, Image.Image): return src
+def _decode(im:Image.Image, draft:int|None)->Image.Image:
+    "Decode a lazily opened `im` once, JPEGs at the smallest scale with a long side of at least `draft`, upright (EXIF)"
+    if draft and im.format == 'JPEG' and im.tile:  # not decoded yet
+        k = draft / max(im.size); im.draft(im.mode, (math.ceil(im.size[0] * k), math.ceil(im.size[1] * k)))
+    im.load()
+    return ImageOps.exif_transpose(im) if im.getexif().get(0x0112, 1) != 1 else im
+
+def _open(src, draft:int|None=None)->Image.Image:
+    "`src` (path, URL, PIL image or array) as a decoded PIL image; files are decoded once (see `_decode`)"
+    if isinstance(src, Image.Image): return _decode(src, draft)
     if isinstance(src, np.ndarray): return Image.fromarray(src)
     s = str(src)
     if s.startswith(('http://', 'https://')):
@@ -140,8 +183,7 @@ def _open(src)->Image.Image:
         src = FastDownload().download(s)
     p = Path(src)
     if not p.is_file(): raise FileNotFoundError(f"No image file at {s!r}")
-    try:
-        im = Image.open(p); im.load(); return im
+    try: return _decode(Image.open(p), draft)
     except Image.DecompressionBombError as e: raise ValueError(f"{s!r} is too large to open safely ({e})") from None
     except (OSError, SyntaxError) as e: raise ValueError(f"{s!r} is not a readable image ({e})") from None
 
@@ -150,8 +192,8 @@ def load_image(src, # path, URL, PIL image or uint8 array
                multiple:int=8, # both sides are rounded to a multiple of this
                square:bool=False, # the tutorial's resize to `size`×`size`, ignoring the aspect ratio
               )->Image.Image:
-    "Load `src` as an RGB PIL image, resized for a Stable Diffusion VAE"
-    im = _to_rgb(_open(src))
+    "Load `src` as an RGB PIL image, upright (EXIF orientation), resized for a Stable Diffusion VAE"
+    im = _to_rgb(_open(src, None if square else size))
     w, h = im.size
     if square: w = h = size
     elif size is not None: w, h = (size, h*size/w) if w >= h else (w*size/h, size)
@@ -298,3 +340,22 @@ def composite(src:Image.Image, # the original image
     if feather > 0: m = m * cv2.GaussianBlur(m, (0, 0), feather)  # feathered inwards: outside stays the source
     m = m[..., None]
     return Image.fromarray((np.asarray(edit.convert('RGB')) * m + np.asarray(src.convert('RGB')) * (1 - m)).round().astype(np.uint8))
+
+# %% ../nbs/00_helpers.ipynb #c0a847cf
+def _whole(v)->bool: return isinstance(v, numbers.Integral) and not isinstance(v, bool)
+def _real(v)->bool: return isinstance(v, numbers.Real) and not isinstance(v, bool) and math.isfinite(v)
+
+ARG_RULES = {  # argument -> (test, what it must be)
+    **{k: (lambda v: _whole(v) and v >= 1, 'a whole number, at least 1') for k in ('n', 'steps', 'mask_steps', 'batch', 'candidates', 'size')},
+    **{k: (lambda v: _real(v) and 0 < v <= 1, 'a number in (0, 1]') for k in ('s', 'r', 'strength', 'judge_s')},
+    **{k: (lambda v: _real(v), 'a finite number') for k in ('g', 'guidance')},
+    'grow': (lambda v: _whole(v) and v >= 0, 'a whole number, at least 0'),
+    'feather': (lambda v: _real(v) and v >= 0, 'a finite number, at least 0'),
+    'seed': (lambda v: _whole(v) and 0 <= v < 2**32, 'a whole number from 0 to 2**32-1')}
+
+def check_args(**kw)->dict:
+    "`kw` if every value (None: not given) is in its `ARG_RULES` range, else a `ValueError` naming the first that is not"
+    for k, v in kw.items():
+        ok, want = ARG_RULES[k]
+        if v is not None and not ok(v): raise ValueError(f"{k} must be {want}, not {v!r}")
+    return kw

@@ -124,6 +124,7 @@ def fastDiffEdit(init_img, # the image (PIL, path or URL)
                 )->tuple:
     "The tutorial's FastDiffEdit: fast mask, then diffusers' inpainting pipeline: `(mask, images)` (the mask of the first image)"
     _check_candidates(box, candidates)
+    check_args(n=n, s=s, grow=grow, candidates=candidates, judge_s=judge_s, g=g, steps=steps, seed=seed, feather=feather)
     (rp,), (qp,) = _pair(rp, qp)
     src = load_image(init_img, size=None, multiple=sd.vae_scale)
     m, tight = _edit_mask(src, rp, qp, sd, n, s, seed, rule, improve, refine, mask, mask_mode)
@@ -147,6 +148,7 @@ def bestDiffEdit(init_img, # the image (PIL, path or URL)
                 )->tuple:
     "Inpaintings and the paper's edit of one mask, best first by `query_score`: `(mask, images)` (the mask of the first image)"
     _check_candidates(box, candidates)
+    check_args(n=n, s=s, grow=grow, candidates=candidates, r=r, judge_s=judge_s, g=g, steps=steps, seed=seed, feather=feather)
     (rp,), (qp,) = _pair(rp, qp)
     src = load_image(init_img, size=None, multiple=sd.vae_scale)
     m, tight = _edit_mask(src, rp, qp, sd, n, s, seed, rule, False, refine, mask, mask_mode)

@@ -54,6 +54,7 @@ def prompt_2_img_diffedit(rp:str, # reference text: a caption of the image
                           progress:bool=False,
                          )->list:
     "Edit `init_img` inside `mask` towards `qp` with the tutorial's blended masked diffusion"
+    check_args(g=g, seed=seed, strength=strength, steps=steps)
     (rp,), (qp,) = _pair(rp, qp)
     src = load_image(init_img, size=None, multiple=sd.vae_scale)
     x0 = pil_to_latents(src, sd)
@@ -88,6 +89,7 @@ def diffEdit(init_img, # the image (PIL, path or URL)
              raw:bool=False, progress:bool=False,
             )->tuple:
     "The tutorial's DiffEdit: purist mask, then blended masked diffusion: `(mask, images)`"
+    check_args(strength=strength, steps=steps, mask_steps=mask_steps)  # the mask's own are checked by create_mask
     mask = create_mask(init_img, rp, qp, sd, n=n, s=s, g=g, seed=seed, steps=mask_steps, batch=batch, rule=rule, progress=progress)
     return mask, prompt_2_img_diffedit(rp, qp, init_img, mask, sd, g=g, seed=seed, strength=strength, steps=steps, raw=raw, progress=progress)
 
@@ -149,6 +151,7 @@ def paperDiffEdit(init_img, # the image (PIL, path or URL)
                  )->tuple:
     "The paper's DiffEdit: mask, DDIM inversion, masked decoding: `(mask, images)`"
     from diffedit_nb.fast import mask_from_latents, refine_mask, grow_mask, mask_boxes
+    check_args(n=n, s=s, grow=grow, r=r, strength=strength, g=g, steps=steps, seed=seed, feather=feather)
     (rp,), (qp,) = _pair(rp, qp)
     src = load_image(init_img, size=None, multiple=sd.vae_scale)
     x0 = pil_to_latents(src, sd)

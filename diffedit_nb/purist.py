@@ -10,7 +10,7 @@ from PIL import Image
 from .helpers import *
 
 # %% auto #0
-__all__ = ['RULES', 'img2img', 'prompt_2_img_i2i', 'diff_mask', 'same_texts', 'create_mask', 'iou']
+__all__ = ['RULES', 'img2img', 'prompt_2_img_i2i', 'diff_mask', 'same_texts', 'create_mask', 'iou', 'mask_diff']
 
 # %% ../nbs/01_purist_mask.ipynb #ec9aff13
 @torch.no_grad()
@@ -93,6 +93,7 @@ def create_mask(init_img, # the image (PIL, path or URL)
                 progress:bool=False, # show a progress bar
                )->torch.Tensor:
     "DiffEdit mask from `n` full img2img runs per text: (h, w) at latent resolution"
+    check_args(n=n, s=s, g=g, seed=seed, steps=steps, batch=batch)
     (rp,), (qp,) = _pair(rp, qp)
     x0 = pil_to_latents(load_image(init_img, size=None, multiple=sd.vae_scale), sd)
     (er, eq), uemb = text_enc([rp, qp], sd).chunk(2), text_enc([''], sd)
@@ -114,3 +115,7 @@ def iou(mask, truth)->float:
         big = max(a.shape, b.shape); a, b = ((upsample_mask(x, big[::-1], smooth=False) if x.shape != big else x) for x in (a, b))
     a, b = a > 0.5, b > 0.5
     return float((a & b).sum() / max(1, (a | b).sum()))
+
+def mask_diff(a, b)->int:
+    "How many pixels two binary masks of one shape disagree on"
+    return int(((mask_array(a) > 0.5) != (mask_array(b) > 0.5)).sum())
