@@ -86,8 +86,8 @@ def edit_params(caption:str, # text describing the image (the reference text)
 def open_image(src, # path of the image
                draft:int|None=None, # a JPEG is decoded at the smallest scale whose long side is at least this
               )->Image.Image:
-    "`src` as RGB, decoded once and upright; refuses images smaller than `MIN_SIDE`"
-    im = _to_rgb(_open(src, draft))
+    "`src` decoded once and upright, in its own mode (`load_image` makes it RGB after resizing); refuses images smaller than `MIN_SIDE`"
+    im = _open(src, draft)
     if min(im.size) < MIN_SIDE: raise ValueError(f"{str(src)!r} is {im.size[0]}×{im.size[1]} pixels: too small to edit (at least {MIN_SIDE} a side)")
     return im
 
@@ -429,16 +429,19 @@ def _underscores(argv:list)->list:
 
 @contextlib.contextmanager
 def cli_output():
-    "Silence diffusers' and transformers' logs and bars; print warnings as one `diffedit: warning:` line"
+    "Silence diffusers' and transformers' logs and bars; print warnings as one `diffedit: warning:` line; restore both after"
     import diffusers, transformers
     libs = (diffusers.utils.logging, transformers.utils.logging)
+    state = [(l.get_verbosity(), l.is_progress_bar_enabled()) for l in libs]  # restored as found, not switched on
     with warnings.catch_warnings():
         for w in (FutureWarning, DeprecationWarning): warnings.simplefilter('ignore', w)
         warnings.showwarning = lambda msg, *a, **k: print(f'diffedit: warning: {msg}', file=sys.stderr)
         for l in libs: l.set_verbosity_error(); l.disable_progress_bar()
         try: yield
         finally:
-            for l in libs: l.set_verbosity_warning(); l.enable_progress_bar()
+            for l, (v, bars) in zip(libs, state):
+                l.set_verbosity(v)
+                if bars: l.enable_progress_bar()
 
 # %% ../nbs/07_cli.ipynb #ae3985b6
 def main(argv:list|None=None, # the arguments (default: `sys.argv[1:]`)

@@ -164,7 +164,7 @@ def _to_rgb(im:Image.Image)->Image.Image:
     if im.mode in ('RGBA', 'LA', 'PA') or (im.mode == 'P' and 'transparency' in im.info):
         im = im.convert('RGBA'); bg = Image.new('RGBA', im.size, (255, 255, 255, 255))
         return Image.alpha_composite(bg, im).convert('RGB')
-    return im.convert('RGB')
+    return im if im.mode == 'RGB' else im.convert('RGB')
 
 def _decode(im:Image.Image, draft:int|None)->Image.Image:
     "Decode a lazily opened `im` once, JPEGs at the smallest scale with a long side of at least `draft`, upright (EXIF)"
@@ -193,11 +193,15 @@ def load_image(src, # path, URL, PIL image or uint8 array
                square:bool=False, # the tutorial's resize to `size`×`size`, ignoring the aspect ratio
               )->Image.Image:
     "Load `src` as an RGB PIL image, upright (EXIF orientation), resized for a Stable Diffusion VAE"
-    im = _to_rgb(_open(src, None if square else size))
+    im = _open(src, None if square else size)
+    if im.mode == '1': im = im.convert('L')  # a bilevel scan is resized as grey, a third of RGB's memory
     w, h = im.size
     if square: w = h = size
     elif size is not None: w, h = (size, h*size/w) if w >= h else (w*size/h, size)
     w, h = (max(multiple, int(v / multiple + 0.5) * multiple) for v in (w, h))
+    if im.size != (w, h) and im.mode in ('L', 'RGB'):  # before the RGB copy: a huge image is never held twice
+        im = im.resize((w, h), Image.LANCZOS, reducing_gap=3. if max(im.size) > 4 * max(w, h) else None)
+    im = _to_rgb(im)
     return im if im.size == (w, h) else im.resize((w, h), Image.LANCZOS)
 
 # %% ../nbs/00_helpers.ipynb #38828e3d
