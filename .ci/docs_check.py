@@ -19,6 +19,13 @@ It fails (exit 1) when:
   executed, or its figure was stripped), or a numbered notebook without any image output at all (unless
   it is listed in `PURE_API`);
 - a page shows an error output (a traceback);
+- a shown cell's saved output is not what a reader should see (`output_problems`): a stderr stream or a
+  warning (`UserWarning: ...`, `warning: ...`) in any output, unless the cell is about a warning and says so
+  with `#| warning: true` (`#| warning: false` drops stderr, as Quarto does; a warning that a cell tests is
+  caught by `test_warns` and never reaches stderr); progress-bar
+  characters (tqdm's `|████|`, `|####|`, `it/s]`); a number printed with more than 4 decimals (or a numpy
+  scalar repr such as `np.float64(0.79)`); inside a rendered signature (the code block of a `show_doc`
+  output) a markdown link or backticks, which Quarto shows literally (docments must be plain text);
 - an internal link (a relative `href`/`src`, or an absolute one into the site) points to no rendered page,
   file or anchor;
 - Quarto syntax leaks into the visible text: `#|` directive lines, `{target=` link attributes, `:::` fences,
@@ -81,6 +88,48 @@ def cell_opts(source):
 def png_outputs(cell): return sum('image/png' in o.get('data', {}) for o in cell.get('outputs', []))
 
 def is_false(v): return str(v).strip().lower() in ('false', 'no', '0')
+def is_true(v): return str(v).strip().lower() in ('true', 'yes', '1')
+
+
+# ---------------------------------------------------------------- what a reader should not see in an output
+_warn_re = re.compile(r'\b\w*Warning: |\bwarning: ')
+_bar_re = re.compile(r'[█▉▊▋▌▍▎▏]|\d+%\|[#█ ]*\||\bit/s\]|\bs/it\]|\d+it \[')
+_num_re_out = re.compile(r'(?<![\w.])\d+\.\d{5,}(?![\d])|\bnp\.(float|int|bool_?)\d*\(')
+_sig_link_re = re.compile(r'\[`?[^\]`\n]+`?\]\([^)\s]+\)|`')
+
+def out_text(o):
+    "The text a reader sees of output `o`: a stream, or its markdown/plain/html data (not images)"
+    if o.get('output_type') == 'stream': return src(o.get('text'))
+    d = o.get('data', {})
+    for k in ('text/markdown', 'text/html', 'text/plain'):
+        if k in d and not any(x.startswith('image/') for x in d): return src(d[k])
+    return ''
+
+def sig_blocks(md):
+    "The code blocks of show_doc markdown `md`: fenced blocks and `>` quoted blocks indented 4+ spaces (the signature)"
+    fenced = re.findall(r'^```[^\n]*\n(.*?)^```', md, flags=re.S | re.M)
+    quoted = re.findall(r'^>\s{4,}(.*)$', md, flags=re.M)
+    return fenced + quoted
+
+def output_problems(code, outputs, is_sd=False, opts=None):
+    """Why the saved `outputs` of a shown cell with source `code` are not what a reader should see: a list of messages.
+    A cell that is about a warning says so with `#| warning: true` (Quarto's option to show warnings): its stderr and
+    warnings are allowed. `test_warns` captures the warning it tests, so a cell that uses it has no stderr of its own:
+    a stderr output there comes from another call (catch it with `test_warns` too)."""
+    res, about_warning = [], is_true((cell_opts(code)[0] if opts is None else opts).get('warning', 'false'))
+    for o in outputs:
+        t, kind = out_text(o), o.get('output_type')
+        first = lambda m: t[max(0, m.start()-30):m.end()+40].replace('\n', ' ').strip()
+        if kind == 'stream' and o.get('name') == 'stderr' and not about_warning:
+            res.append(f'stderr output: {t.strip()[:100]!r}')
+        elif not about_warning and (m := _warn_re.search(t)): res.append(f'a warning in an output: {first(m)!r}')
+        if (m := _bar_re.search(t)): res.append(f'progress bar in an output: {first(m)!r}')
+        if is_sd:
+            for b in sig_blocks(t):
+                for l in b.splitlines():
+                    if _sig_link_re.search(l): res.append(f'markdown in a rendered signature (docments must be plain text): {l.strip()[:140]!r}')
+        elif (m := _num_re_out.search(t)): res.append(f'long number or numpy repr in an output (round it, or print a float): {first(m)!r}')
+    return res
 
 
 # ---------------------------------------------------------------- Quarto markdown -> plain markdown/HTML
@@ -182,7 +231,7 @@ def prep(nb, site_url, html_of):
     """Apply Quarto's cell options to processed notebook `nb` (a dict) for nbconvert; returns
     (front matter, notes) and edits `nb` in place"""
     import yaml
-    fm, cells, notes = {}, [], dict(unknown_opts=set(), errors=0, pngs=0, showdocs=[])
+    fm, cells, notes = {}, [], dict(unknown_opts=set(), errors=0, pngs=0, showdocs=[], reader=[])
 
     def fix_links(md):
         md = md.replace(site_url, '')  # links into this site become relative, as on a local copy
@@ -207,6 +256,8 @@ def prep(nb, site_url, html_of):
             notes['unknown_opts'] |= set(opts) - {'echo', 'output', 'include', 'eval', 'code-fold', 'code-summary', 'warning'}
             if is_false(opts.get('warning', 'true')): c['outputs'] = [o for o in c['outputs'] if o.get('name') != 'stderr']
             is_sd = re.match(r'\s*show_doc\(', code) is not None
+            if c.get('outputs'):
+                notes['reader'] += [f'cell {len(cells)} ({code.strip().splitlines()[0][:50]!r}): {p}' for p in output_problems(code, c['outputs'], is_sd, opts)]
             for o in c.get('outputs', []):
                 d = o.get('data', {})
                 if 'text/markdown' in d:
@@ -404,7 +455,8 @@ def main():
 
     # 3. render
     from nbdev.doclinks import _nbpath2html
-    html_of = {q.name: _nbpath2html(Path(q.name)).name for q in srcs}
+    # the project's notebooks too, so that a checked copy's links to pages it lacks map to their real names
+    html_of = {q.name: _nbpath2html(Path(q.name)).name for q in [*Path(cfg.nbs_path).glob('*.ipynb'), *srcs]}
     titles = {}
     for q in srcs:
         pq = cache/q.name
@@ -448,6 +500,7 @@ def main():
         if _num_re.match(n) and total_png == 0 and n not in PURE_API:
             fail(n, 'numbered notebook without any image output (execute it, or list it in PURE_API if it is a pure API page)')
         if notes['errors']: fail(n, f"{notes['errors']} error output(s) (tracebacks) shown in {name}")
+        for msg in notes['reader']: fail(n, msg)
         if not fm.get('title'): fail(n, 'no title block (the notebook needs a `# Title` and `> summary` markdown cell)')
         # show_docs
         want_sd = sd_want.get(name, [])

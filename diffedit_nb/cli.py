@@ -4,7 +4,7 @@
 
 # %% ../nbs/07_cli.ipynb #08e31c12
 from __future__ import annotations
-import os, sys, csv, json, time, signal, inspect, tempfile, threading, warnings, functools, contextlib, numpy as np, torch
+import os, io, sys, csv, json, time, socket, signal, hashlib, inspect, tempfile, threading, warnings, functools, contextlib, numpy as np, torch
 from pathlib import Path
 from PIL import Image, PngImagePlugin
 from tqdm.auto import tqdm
@@ -17,12 +17,13 @@ from .masked import paperDiffEdit, diffEdit, prompt_2_img_diffedit
 from .inpaint import fastDiffEdit, bestDiffEdit, load_mask
 
 # %% auto #0
-__all__ = ['DEFAULTS', 'EDIT_OPTS', 'OPTS', 'MIN_SIDE', 'SAVE_EXTS', 'box_option', 'check_method', 'edit_params', 'open_image',
-           'native_size', 'min_side', 'fit_image', 'check_writable', 'check_outputs', 'png_info', 'read_params',
-           'save_atomic', 'cached_bundle', 'run_method', 'edit_outputs', 'edit_file', 'diffedit_edit', 'read_manifest',
-           'append_result', 'read_results', 'prepare_out_dir', 'rows_todo', 'row_outputs', 'check_batch_outputs',
-           'exit_code', 'edit_row', 'batch_row', 'batch_state', 'finish_row_on_interrupt', 'run_rows', 'summarize',
-           'diffedit_batch', 'cli_output', 'main']
+__all__ = ['DEFAULTS', 'EDIT_OPTS', 'OPTS', 'MIN_SIDE', 'SAVE_EXTS', 'REQUIRED', 'COLUMNS', 'CLAIM_TIMEOUT', 'box_option',
+           'check_method', 'edit_params', 'open_image', 'native_size', 'min_side', 'fit_image', 'check_writable',
+           'check_outputs', 'png_info', 'read_params', 'save_atomic', 'cached_bundle', 'run_method', 'edit_outputs',
+           'edit_file', 'diffedit_edit', 'diffedit_reproduce', 'row_key', 'read_manifest', 'append_result',
+           'read_results', 'prepare_out_dir', 'rows_todo', 'row_outputs', 'check_batch_outputs', 'exit_code',
+           'edit_row', 'batch_row', 'batch_state', 'finish_row_on_interrupt', 'run_rows', 'summarize', 'claim_row',
+           'mark_done', 'diffedit_batch', 'cli_output', 'main']
 
 # %% ../nbs/07_cli.ipynb #03396c0b
 if __name__ == '__main__' and '__file__' in globals():  # `python -m diffedit_nb.cli`, not a notebook
@@ -59,9 +60,9 @@ MIN_SIDE = 32 # smallest image side an edit accepts, before and after resizing
 
 def edit_params(caption:str, # text describing the image (the reference text)
                 query:str, # text describing the wanted image
-                method:str='paper', # one of `DEFAULTS`
+                method:str='paper', # one of DEFAULTS
                 n:int|None=None, strength:float|None=None, steps:int|None=None, # None: the method's default
-                **kw, # more parameters to record: image, model, mask, guidance, seed, size, and `EDIT_OPTS`
+                **kw, # more parameters to record: image, model, mask, guidance, seed, size, and EDIT_OPTS
                )->dict:
     "The validated parameters of one edit, the method's defaults filled in"
     for k, v in (('caption', caption), ('query', query)):
@@ -149,13 +150,15 @@ def png_info(p:dict)->PngImagePlugin.PngInfo:
 
 def read_params(path)->dict:
     "The parameters an edited PNG was made with"
-    return json.loads(Image.open(path).text['diffedit'])
+    with Image.open(path) as im: p = getattr(im, 'text', {}).get('diffedit')
+    if p is None: raise ValueError(f"{str(path)!r} has no diffedit parameters (only the PNG outputs of diffedit carry them)")
+    return json.loads(p)
 
 # %% ../nbs/07_cli.ipynb #6a89e427
 def save_atomic(files:dict, # {path: (PIL image, PngInfo or None)}
                ):
     "Save each image to a temporary file beside its path, then rename them all into place; a failure leaves nothing"
-    tmps = {Path(p): Path(p).with_name(f'.{Path(p).name}.{os.getpid()}.tmp') for p in files}
+    tmps = {Path(p): Path(p).with_name(f'.{Path(p).name}~{socket.gethostname()}~{os.getpid()}.tmp') for p in files}  # whose it is
     try:
         for p, (im, info) in files.items():
             fmt = Image.registered_extensions().get(Path(p).suffix.lower(), 'PNG')
@@ -174,7 +177,7 @@ def cached_bundle(model:str='shapes', device:str|None=None)->SDBundle:
 def run_method(img:Image.Image, # the image, resized for the model
                p:dict, # edit_params' output
                sd:SDBundle, # the model bundle
-               mask=None, # a user mask (any resolution) instead of an inferred one
+               mask:Image.Image|np.ndarray|torch.Tensor|None=None, # a user mask (any resolution) instead of an inferred one
                progress:bool=False, # show progress bars
               )->tuple:
     "Run `p['method']` on `img`: `(mask, [edited image])`"
@@ -197,10 +200,10 @@ def edit_outputs(src:Image.Image, mask, res:Image.Image, p:dict,
     if overlay_out: files[overlay_out] = (overlay(src, mask), None)
     return files
 
-def edit_file(p:dict, # edit_params' output, with `image`, `mask` (a path or None) and `size`
+def edit_file(p:dict, # edit_params' output, with image, mask (a path or None) and size
               sd:SDBundle, out, mask_out=None, overlay_out=None, progress:bool=False,
-              img:Image.Image|None=None, # `p['image']` already opened (`open_image`), so that it is decoded once
-              user_mask:Image.Image|None=None, # `p['mask']` already opened
+              img:Image.Image|None=None, # p['image'] already opened (open_image), so that it is decoded once
+              user_mask:Image.Image|None=None, # p['mask'] already opened
              ):
     "Edit the image file `p['image']` as `p` says and write the outputs atomically; returns the mask"
     src = fit_image(open_image(p['image'], p['size']) if img is None else img, sd, p['size'])
@@ -247,24 +250,84 @@ def diffedit_edit(image:str, # the image to edit (any format PIL reads)
     edit_file(p, sd, out, mask_out, overlay, progress=not quiet, img=im, user_mask=um)
     return p
 
+# %% ../nbs/07_cli.ipynb #723490ff
+@call_parse
+def diffedit_reproduce(png:str, # an edit's PNG, with the parameters diffedit recorded in it
+                       out:str=None, # where to write the edit again (default: NAME-again.png beside it)
+                       device:str=None, # cuda, mps or cpu (default: the first available)
+                       quiet:store_true=False, # no progress bars
+                      )->dict:
+    "Make the edit recorded in `png` again: `diffedit_edit` with its parameters"
+    p, takes = read_params(png), inspect.signature(diffedit_edit).parameters
+    out = out or str(Path(png).with_name(f'{Path(png).stem}-again.png'))
+    return diffedit_edit(**{k: v for k, v in p.items() if k in takes}, out=out, device=device, quiet=quiet)
+
 # %% ../nbs/07_cli.ipynb #7cfd6848
+REQUIRED = ('image', 'caption', 'query')
+COLUMNS = REQUIRED + ('seed', 'method', 'mask') + EDIT_OPTS  # the columns a manifest may have
+
 def _json_row(line:str)->dict:
     try: r = json.loads(line)
     except ValueError as e: return {'_error': f'invalid JSON ({e})'}
     return r if isinstance(r, dict) else {'_error': 'a JSON line must be an object'}
 
+def _csv_rows(path:Path)->list:
+    "The rows of a CSV manifest as dicts, refusing a header that cannot work and unbalanced quotes, before any work"
+    lines = list(csv.reader(io.StringIO(path.read_text(encoding='utf-8-sig'), newline='')))
+    head = [h.strip() for h in (lines[0] if lines else [])]
+    if len(head) == 1 and '\t' in head[0]: raise ValueError(f"{path.name} is tab-separated: a .csv manifest is comma-separated")
+    if dup := next((h for h in head if h and head.count(h) > 1), None): raise ValueError(f"{path.name}: column {dup!r} appears twice in the header")
+    if miss := [c for c in REQUIRED if c not in head]: raise ValueError(f"{path.name}: the header {','.join(head)!r} has no {', '.join(miss)} column (a manifest needs image, caption and query)")
+    for i, r in enumerate(lines[1:], 1):
+        if any('\n' in v for v in r) or len(r) > len(head): raise ValueError(f"{path.name}, row {i}: an unbalanced quote or more fields than columns")
+    return [dict(zip(head, r)) for r in lines[1:] if any(v.strip() for v in r)]
+
+def row_key(row:dict, opts:dict|None=None)->str:
+    "A row's identity: a hash of its image and mask (resolved), texts and options (the row's own, else the batch's `opts`)"
+    what = {k: str(Path(v).resolve()) if k in ('image', 'mask') and isinstance(v, str) else str(v) for k, v in row.items() if k in COLUMNS or k == '_error'}
+    what |= {k: str(v) for k, v in (opts or {}).items() if k not in what and v is not None}
+    return hashlib.sha256(json.dumps(what, sort_keys=True).encode()).hexdigest()[:12]
+
+def _names(rows:list)->list:
+    "Output names after each row's image, with the id's first 8 characters where two rows share one"
+    stem = [Path(r['image']).stem if isinstance(r.get('image'), str) else 'row' for r in rows]
+    return [s if stem.count(s) == 1 else f"{s}-{r['id'][:8]}" for s, r in zip(stem, rows)]
+
+
+# %% ../nbs/07_cli.ipynb #742bc27a
 def read_manifest(path, # a .csv (with a header) or .jsonl file
+                  opts:dict|None=None, # the batch's options, part of each row's identity
                  )->list:
-    "The rows of a manifest, each with its `id` and its `image` and `mask` relative to the manifest's folder"
+    "The distinct rows of a manifest, each with its `id`, `row` (position), output `name`, and `image`/`mask` relative to the manifest's folder"
     path = Path(path)
     if not path.is_file(): raise FileNotFoundError(f"No manifest at {str(path)!r}")
     if path.suffix.lower() not in ('.csv', '.jsonl'): raise ValueError(f"A manifest is a .csv or .jsonl file, not {path.name!r}")
-    if path.suffix.lower() == '.csv': rows = list(csv.DictReader(path.open(newline='', encoding='utf-8-sig')))
-    else: rows = [_json_row(l) for l in path.read_text().splitlines() if l.strip()]
+    if path.suffix.lower() == '.csv': rows = _csv_rows(path)
+    else: rows = [_json_row(l) for l in path.read_text(encoding='utf-8-sig').splitlines() if l.strip()]
+    if unknown := sorted({k for r in rows for k in r if k and k not in COLUMNS + ('_error',)}): warnings.warn(f"{path.name}: columns {unknown} are not used")
     rows = [{k.strip(): v for k, v in r.items() if k and v not in (None, '')} for r in rows]
-    return [dict(r, id=f'{i:05d}', **{k: str(path.parent/r[k]) for k in ('image', 'mask') if k in r}) for i, r in enumerate(rows)]
+    rows = [r | {k: str(path.parent/r[k]) for k in ('image', 'mask') if isinstance(r.get(k), str)} for r in rows]
+    ids = [row_key(r, opts) for r in rows]
+    rows = [dict(r, id=k, row=i) for i, (r, k) in enumerate(zip(rows, ids), 1) if k not in ids[:i-1]]  # identical rows: the first
+    return [dict(r, name=n) for r, n in zip(rows, _names(rows))]
+
 
 # %% ../nbs/07_cli.ipynb #3b85a8fc
+CLAIM_TIMEOUT = float(os.environ.get('DIFFEDIT_CLAIM_TIMEOUT', 24 * 3600)) # seconds after which any worker's claim counts as abandoned
+
+def _me()->dict:
+    import psutil
+    return dict(host=socket.gethostname(), pid=os.getpid(), start=psutil.Process().create_time(), t=time.time())
+
+def _stale(c:dict)->bool:
+    "Is claim `c` abandoned: older than `CLAIM_TIMEOUT`, or made by a process of this host that is gone?"
+    import psutil
+    if time.time() - c.get('t', 0) > CLAIM_TIMEOUT: return True
+    if c.get('host') != socket.gethostname(): return False  # another machine's: only the timeout tells
+    try: p = psutil.Process(c['pid'])
+    except (psutil.NoSuchProcess, ValueError, TypeError, KeyError, OverflowError): return True  # gone
+    return 'start' in c and abs(p.create_time() - c['start']) > 1  # its pid now another process's
+
 def append_result(out_dir, rec:dict):
     "Append `rec` to `out_dir/results.jsonl` as one line, in one `O_APPEND` write"
     fd = os.open(Path(out_dir)/'results.jsonl', os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
@@ -280,9 +343,11 @@ def read_results(out_dir)->dict:
     return res
 
 def prepare_out_dir(out_dir)->Path:
-    "Create `out_dir`, delete a killed run's temporary files, end `results.jsonl` with a newline"
-    d = Path(out_dir); d.mkdir(parents=True, exist_ok=True)
-    for t in d.glob('.*.tmp'): t.unlink(missing_ok=True)
+    "Create `out_dir` and its `.claims`, delete dead workers' temporary files, end `results.jsonl` with a newline"
+    d = Path(out_dir); (d/'.claims').mkdir(parents=True, exist_ok=True)
+    for t in d.glob('.*.tmp'):  # `save_atomic` names them .NAME~HOST~PID.tmp
+        _, host, pid = ([''] * 3 + t.name[:-4].split('~'))[-3:]
+        if _stale(dict(host=host, pid=int(pid) if pid.isdigit() else -1, t=t.stat().st_mtime)): t.unlink(missing_ok=True)
     f = d/'results.jsonl'
     if f.exists() and f.stat().st_size and not f.read_bytes().endswith(b'\n'):
         with f.open('ab') as h: h.write(b'\n')
@@ -299,18 +364,21 @@ def rows_todo(rows:list, done:dict, out_dir, retry_errors:bool=False)->list:
     return [r for r in rows if not _finished(done.get(r['id']), out_dir, retry_errors)]
 
 def row_outputs(row:dict, out_dir)->list:
-    "The files a manifest row writes: `ID.png` and `ID_mask.png` in `out_dir`"
-    return [Path(out_dir)/f"{row['id']}.png", Path(out_dir)/f"{row['id']}_mask.png"]
+    "The files a manifest row writes: `NAME.png` and `NAME_mask.png` in `out_dir`"
+    name = row.get('name', row['id'])
+    return [Path(out_dir)/f"{name}.png", Path(out_dir)/f"{name}_mask.png"]
 
 def check_batch_outputs(rows:list, out_dir, *more)->list:
     "`rows`, unless a row's output would overwrite any row's image or mask or one of `more` (the manifest, a model file): a `ValueError` naming both"
     ins = {}
-    for what, p in [(f"row {r['id']}'s {k}", r[k]) for r in rows for k in ('image', 'mask') if r.get(k)] + [('the file', m) for m in more if m]:
+    for what, p in [(f"row {r['row']}'s {k}", r[k]) for r in rows for k in ('image', 'mask') if isinstance(r.get(k), str)] + [('the file', m) for m in more if m]:
         for i in _ids(p): ins.setdefault(i, (what, p))
+    outs = {}
     for r in rows:
         for o in row_outputs(r, out_dir):
-            if hit := next((ins[i] for i in _ids(o) if i in ins), None):
-                raise ValueError(f"Row {r['id']} would write {str(o)!r}, which is {hit[0]} {str(hit[1])!r}: nothing was done; choose another --out-dir")
+            if hit := next((ins.get(i) or outs.get(i) for i in _ids(o) if i in ins or i in outs), None):
+                raise ValueError(f"Row {r['row']} would write {str(o)!r}, which is {hit[0]} {str(hit[1])!r}: nothing was done; choose another --out-dir")
+            outs.update({i: (f"row {r['row']}'s output", o) for i in _ids(o)})
     return rows
 
 def exit_code(e:BaseException)->int:
@@ -334,6 +402,7 @@ def _row_opts(row:dict, opts:dict)->dict:
 def edit_row(row:dict, opts:dict, sd:SDBundle, out_dir)->dict:
     "Edit one manifest row with the batch's `opts`, writing `ID.png` and `ID_mask.png`: the row's record"
     if '_error' in row or 'image' not in row: raise ValueError(row.get('_error', 'The row has no image'))
+    if not isinstance(row['image'], str): raise ValueError(f"Column 'image' must be a path, not {row['image']!r}")
     p = edit_params(row.get('caption'), row.get('query'), row.get('method', opts['method']), opts['n'], opts['strength'], opts['steps'],
                     image=str(Path(row['image']).resolve()), model=opts['model'], mask=row.get('mask') and str(Path(row['mask']).resolve()),
                     guidance=opts['guidance'], size=opts['size'] or native_size(sd), **_row_opts(row, opts))
@@ -372,17 +441,49 @@ def finish_row_on_interrupt():
     try: yield lambda: bool(hit)
     finally: signal.signal(signal.SIGINT, old)
 
-def run_rows(todo:list, opts:dict, sd:SDBundle, out_dir, state, quiet:bool=False):
-    "This process's share of `todo`, each row's record appended to `results.jsonl` as it finishes"
+def run_rows(todo:list, opts:dict, sd:SDBundle, out_dir, state, quiet:bool=False, retry_errors:bool=False)->int:
+    "This process's share of `todo`, each row claimed first and its record appended to `results.jsonl` as it finishes: how many it did"
+    done = 0
     with finish_row_on_interrupt() as interrupted, state.split_between_processes(todo) as mine:
         for row in tqdm(mine, desc='diffedit batch', unit='row', disable=quiet or not state.is_main_process):
-            append_result(out_dir, dict(batch_row(row, opts, sd, out_dir), rank=state.process_index))
+            if not claim_row(out_dir, row['id'], retry_errors): continue  # another worker has it, or did it
+            rec = dict(batch_row(row, opts, sd, out_dir), rank=state.process_index, worker=f'{socket.gethostname()}:{os.getpid()}')
+            append_result(out_dir, rec); mark_done(out_dir, row['id'], rec['status']); done += 1
             if interrupted(): raise KeyboardInterrupt
+    return done
 
 def summarize(rows:list, done:dict)->dict:
     "How many of `rows` are done, failed and still to do"
     st = [done.get(r['id'], {}).get('status') for r in rows]
     return dict(rows=len(rows), ok=st.count('ok'), failed=st.count('error'), todo=len(rows) - st.count('ok') - st.count('error'))
+
+# %% ../nbs/07_cli.ipynb #0720ab52
+def _claims(out_dir, rid:str)->list:
+    "The generations of the claims on row `rid`, oldest first"
+    return sorted(int(p.name.split('.')[1]) for p in (Path(out_dir)/'.claims').glob(f'{rid}.*.claim') if p.name.split('.')[1].isdigit())
+
+def _claim_of(f:Path)->dict:
+    try: return json.loads(f.read_text())
+    except (OSError, ValueError): return dict(host=socket.gethostname(), t=f.stat().st_mtime if f.exists() else 0)  # being written
+
+def claim_row(out_dir, rid:str, retry_errors:bool=False)->bool:
+    "Claim row `rid` for this process (`O_EXCL`), taking over an abandoned claim; False when it is done or a live worker has it"
+    d = Path(out_dir)/'.claims'
+    while True:
+        done = d/f'{rid}.done'
+        if done.exists() and (not retry_errors or done.read_text() == 'ok'): return False
+        gens = _claims(out_dir, rid)
+        if gens and not _stale(_claim_of(d/f'{rid}.{gens[-1]}.claim')): return False
+        try: fd = os.open(d/f'{rid}.{gens[-1] + 1 if gens else 0}.claim', os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        except FileExistsError: continue  # another worker claimed it first: look again
+        with os.fdopen(fd, 'w') as f: json.dump(_me(), f)
+        return not (done.exists() and (not retry_errors or done.read_text() == 'ok'))  # finished while we looked
+
+def mark_done(out_dir, rid:str, status:str):
+    "Mark row `rid` finished (after its record is written) and release its claims"
+    d = Path(out_dir)/'.claims'
+    (d/f'{rid}.done').write_text(status)
+    for c in d.glob(f'{rid}.*.claim'): c.unlink(missing_ok=True)
 
 # %% ../nbs/07_cli.ipynb #f50c354e
 @call_parse
@@ -404,22 +505,22 @@ def diffedit_batch(manifest:str, # a .csv (with a header) or .jsonl file; column
                    retry_errors:store_true=False, # redo the rows that failed before
                    quiet:store_true=False, # no progress bar
                   )->dict:
-    "Edit every row of `manifest` not done yet into `out_dir`, sharing the rows between the processes of `accelerate launch`"
+    "Edit every row of `manifest` not done yet into `out_dir`, sharing the rows with every other worker on `out_dir`"
     if not out_dir: raise ValueError("--out-dir is required")
     opts = dict(method=check_method(method), model=str(model), n=n, strength=strength, steps=steps, guidance=guidance, seed=seed, size=size,
                 box=box, grow=grow, candidates=candidates, feather=feather)
     edit_params('-', '-', method, n, strength, steps, guidance=guidance, seed=seed, size=size, box=box, grow=grow, candidates=candidates, feather=feather)
     check_device(device)  # the batch's own options and device, checked once, before any row
-    rows = check_batch_outputs(read_manifest(manifest), out_dir, manifest, model if Path(model).is_file() else None)
+    rows = check_batch_outputs(read_manifest(manifest, opts), out_dir, manifest, model if Path(model).is_file() else None)
     state = batch_state(device)
     if state.is_main_process: prepare_out_dir(out_dir)
     state.wait_for_everyone()
     todo = rows_todo(rows, read_results(out_dir), out_dir, retry_errors)
     state.wait_for_everyone()  # every process has read the results before any row is written
     sd = cached_bundle(str(model), device or (str(state.device) if state.num_processes > 1 else None))
-    run_rows(todo, opts, sd, out_dir, state, quiet)
+    n = run_rows(todo, opts, sd, out_dir, state, quiet, retry_errors)
     state.wait_for_everyone()
-    return dict(summarize(rows, read_results(out_dir)), done_now=len(todo))
+    return dict(summarize(rows, read_results(out_dir)), done_now=n)
 
 # %% ../nbs/07_cli.ipynb #d68e8996
 def _underscores(argv:list)->list:
@@ -444,12 +545,13 @@ def cli_output():
                 if bars: l.enable_progress_bar()
 
 # %% ../nbs/07_cli.ipynb #ae3985b6
-def main(argv:list|None=None, # the arguments (default: `sys.argv[1:]`)
+def main(argv:list|None=None, # the arguments (default: sys.argv[1:])
         )->int:
-    "The `diffedit` command: `diffedit batch ...` runs `diffedit_batch`, anything else `diffedit_edit`; returns the exit code"
+    "The `diffedit` command: `diffedit batch ...` runs `diffedit_batch`, `diffedit reproduce ...` `diffedit_reproduce`, anything else `diffedit_edit`; returns the exit code"
     argv = _underscores(sys.argv[1:] if argv is None else list(argv))
-    f, prog = (diffedit_batch, 'diffedit batch') if argv[:1] == ['batch'] else (diffedit_edit, 'diffedit')
-    try: kw = vars(anno_parser(f, prog).parse_args(argv[1:] if f is diffedit_batch else argv))
+    sub = {'batch': diffedit_batch, 'reproduce': diffedit_reproduce}
+    f, prog = (sub[argv[0]], f'diffedit {argv[0]}') if argv[:1] and argv[0] in sub else (diffedit_edit, 'diffedit')
+    try: kw = vars(anno_parser(f, prog).parse_args(argv[1:] if f is not diffedit_edit else argv))
     except SystemExit as e: return e.code  # argparse: 2 after a usage error, 0 after --help
     kw.pop('pdb', None); kw.pop('xtra', None)
     with cli_output():

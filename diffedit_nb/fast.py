@@ -74,7 +74,7 @@ def create_mask_fast(init_img, # the image (PIL, path or URL)
                      sd:SDBundle, # the model bundle
                      n:int=20, # noise draws averaged into the mask
                      s:float=0.5, # noising strength
-                     g:float=7.5, # guidance scale (only used when `cfg`)
+                     g:float=7.5, # guidance scale (only used when cfg is True)
                      seed:int=0, # draw i uses seed + i
                      steps:int=50, # DDIM steps of a full run (fixes the timestep)
                      rule:str='zscore', soft:bool=False, threshold:float|None=None, # see diff_mask

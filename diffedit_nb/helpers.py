@@ -24,7 +24,7 @@ def _byte_symbols():
     return [chr(b) for b in bs] + [chr(256+i) for i in range(len(extra))]
 
 def build_tokenizer(words:list, # words that become single tokens
-                    path:str|Path|None=None, # folder to save it in (as `tokenizer.json`, `vocab.json`, `merges.txt`)
+                    path:str|Path|None=None, # folder to save it in (as tokenizer.json, vocab.json, merges.txt)
                     max_length:int=32, # fixed length prompts are padded or truncated to
                    )->CLIPTokenizer:
     "A CLIP tokenizer whose vocabulary is the byte alphabet plus `words`, built without the hub"
@@ -70,7 +70,7 @@ def default_device()->str:
     if getattr(torch.backends, 'mps', None) and torch.backends.mps.is_available(): return 'mps'
     return 'cpu'
 
-def check_device(device:str|None=None, # 'cuda', 'cuda:1', 'mps', 'cpu'; default: `default_device()`
+def check_device(device:str|None=None, # 'cuda', 'cuda:1', 'mps', 'cpu'; default: default_device()
                 )->str:
     "`device` if torch can use it on this machine, else a `ValueError` saying why (before any model loads)"
     d = str(device or default_device())
@@ -129,11 +129,11 @@ def _load_pipe(kind, loc, dtype, lfo, **kw):
 
 def load_artifacts(model:str|Path='CompVis/stable-diffusion-v1-4', # 'shapes', hub id, local folder or single checkpoint file
                    text_model:str|None=None, # hub id/folder of the tokenizer and text encoder, when not the model's own
-                   inpaint_model:str|None=None, # hub id/folder whose `unet` is a 9-channel inpainting UNet
+                   inpaint_model:str|None=None, # hub id/folder whose unet is a 9-channel inpainting UNet
                    device:str|None=None, # default: cuda, mps, cpu
                    dtype:torch.dtype|None=None, # default: fp16 on cuda, fp32 elsewhere (fp16 on a CPU falls back to fp32)
                    local_files_only:bool|None=None, # default: True when HF_HUB_OFFLINE is set
-                   torch_dtype:torch.dtype|None=None, # diffusers' spelling of `dtype`
+                   torch_dtype:torch.dtype|None=None, # diffusers' spelling of dtype
                   )->SDBundle:
     "Load the Stable Diffusion parts DiffEdit needs into an `SDBundle`"
     from diffusers import DDIMScheduler, UNet2DConditionModel
@@ -190,7 +190,7 @@ def _open(src, draft:int|None=None)->Image.Image:
 def load_image(src, # path, URL, PIL image or uint8 array
                size:int|None=512, # long side after resizing; None keeps the size
                multiple:int=8, # both sides are rounded to a multiple of this
-               square:bool=False, # the tutorial's resize to `size`×`size`, ignoring the aspect ratio
+               square:bool=False, # the tutorial's resize to size×size, ignoring the aspect ratio
               )->Image.Image:
     "Load `src` as an RGB PIL image, upright (EXIF orientation), resized for a Stable Diffusion VAE"
     im = _open(src, None if square else size)
@@ -215,7 +215,7 @@ def _listify(x): return list(x) if isinstance(x, (list, tuple)) else [x]
 def pil_to_latents(imgs, # a PIL image or a list of same-size images
                    sd:SDBundle, # the model bundle
                    sample:bool=False, # draw from the posterior instead of taking its mean
-                   generator:torch.Generator|None=None, # seeds the draw when `sample`
+                   generator:torch.Generator|None=None, # seeds the draw when sample is True
                   )->torch.Tensor:
     "Encode images to scaled latents: (n, 4, h/vae_scale, w/vae_scale)"
     x = _proc(sd).preprocess(_listify(imgs)).to(sd.device, sd.vae.dtype)
@@ -323,7 +323,7 @@ def unet_eps(sd:SDBundle, # the model bundle
              emb:torch.Tensor, # (b, L, d) text embeddings
              uemb:torch.Tensor|None=None, # (b or 1, L, d) unconditional embeddings; None: no guidance
              g:float=7.5, # guidance scale
-             unet=None, # a UNet other than `sd.unet`
+             unet:torch.nn.Module|None=None, # a UNet other than sd.unet
             )->torch.Tensor:
     "The UNet's noise prediction for `x`, guided when `uemb` is given"
     unet = unet or sd.unet

@@ -109,12 +109,12 @@ def fastDiffEdit(init_img, # the image (PIL, path or URL)
                  rule:str='zscore', # mask rule, see diff_mask
                  improve:bool=True, # grow the inferred mask with improve_mask
                  refine:bool=False, # snap the inferred mask to the image with refine_mask (GrabCut)
-                 mask=None, # a user mask (any resolution) ...
+                 mask:Image.Image|np.ndarray|torch.Tensor|None=None, # a user mask (any resolution) ...
                  mask_mode:str='replace', # ... used instead of ('replace') or together with ('union') the inferred one
                  box:bool|str=False, # True: each region of the mask filled out to its bounding box (room for a new shape); 'both': candidates of each
                  grow:int=0, # pixels to grow the mask the pipeline gets by (the composite keeps the mask itself)
-                 candidates:int=1, # inpaint with seeds seed, seed+1, ... (per mask); return them all, best first by `query_score`
-                 judge_s:float=0.9, # noising strength `query_score` judges the candidates at
+                 candidates:int=1, # inpaint with seeds seed, seed+1, ... (per mask); return them all, best first by query_score
+                 judge_s:float=0.9, # noising strength query_score judges the candidates at
                  g:float=7.5, # guidance scale of the inpainting
                  steps:int=20, # inpainting steps
                  seed:int=0, # seeds the mask draws and the inpainting
@@ -137,10 +137,10 @@ def bestDiffEdit(init_img, # the image (PIL, path or URL)
                  qp:str, # query text: what the image should become
                  sd:SDBundle, # the model bundle
                  n:int=20, s:float=0.5, rule:str='paper', refine:bool=True, # the mask, as in fastDiffEdit
-                 mask=None, mask_mode:str='replace', # a user mask, as in fastDiffEdit
+                 mask:Image.Image|np.ndarray|torch.Tensor|None=None, mask_mode:str='replace', # a user mask, as in fastDiffEdit
                  box:bool|str=True, grow:int=2, candidates:int=4, # the inpaintings, as in fastDiffEdit ('both': inside the mask too)
                  r:float=0.5, # encoding ratio of the paper's edit (inside the mask's boxes, grown 1 pixel)
-                 judge_s:float=0.9, # noising strength `query_score` judges at
+                 judge_s:float=0.9, # noising strength query_score judges at
                  g:float=7.5, # guidance scale of both editors
                  steps:int=20, # inpainting steps (the paper's edit takes its own default, 50 DDIM steps)
                  seed:int=0, # seeds the mask draws, the inpaintings and the judge's draws

@@ -133,7 +133,7 @@ def paperDiffEdit(init_img, # the image (PIL, path or URL)
                   rp:str, # reference text: a caption of the image
                   qp:str, # query text: what the image should become
                   sd:SDBundle, # the model bundle
-                  mask=None, # a mask to use instead of inferring one
+                  mask:Image.Image|np.ndarray|torch.Tensor|None=None, # a mask to use instead of inferring one
                   n:int=20, # noise draws for the mask
                   s:float=0.5, # mask noising strength
                   rule:str='paper', # mask rule, see diff_mask

@@ -20,7 +20,7 @@ def img2img(x0:torch.Tensor, # (b, 4, h, w) scaled image latents
             sd:SDBundle, # the model bundle
             uemb:torch.Tensor|None=None, # (1, L, d) unconditional embedding; None: no guidance
             g:float=7.5, # guidance scale
-            strength:float=0.5, # how far to noise the image (fraction of `steps`)
+            strength:float=0.5, # how far to noise the image (fraction of steps)
             steps:int=50, # DDIM steps of a full run
             progress:bool=False, # show a progress bar
            )->torch.Tensor:

@@ -69,7 +69,7 @@ def centre_dx(sc:Scene)->float:
     return (b.x + b.s/2) - (a.x + a.s/2)
 
 def make_scenes(n:int, seed:int=0, two_obj_frac:float=0.5, exclude:set=frozenset(),
-                min_dx:float|None=None, # if given, two-object scenes are drawn again until their `centre_dx` is at least this
+                min_dx:float|None=None, # if given, two-object scenes are drawn again until their centre_dx is at least this
                )->list:
     "`n` random scenes, a fraction `two_obj_frac` of them with two objects, none captioned as in `exclude`"
     rng, out = np.random.default_rng(seed), []
@@ -248,7 +248,7 @@ def save_shapes_model(path, vae, unet, te, tok, inpaint_unet=None, meta:dict|Non
 # %% ../nbs/05a_train.ipynb #e5a796f2
 def make_tiny_sd(path, # folder to write
                  seed:int=0, # seed of the random weights
-                 inpaint:bool=True, # also write a 9-channel `unet_inpaint`
+                 inpaint:bool=True, # also write a 9-channel unet_inpaint
                 ):
     "Write a miniature Stable Diffusion folder with random weights, built offline"
     torch.manual_seed(seed); tok = shapes_tokenizer(None)
