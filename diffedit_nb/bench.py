@@ -34,7 +34,7 @@ def count_unet(*unets):
 def diffusers_diffedit(sd:SDBundle):
     "diffusers' `StableDiffusionDiffEditPipeline` sharing the bundle's modules"
     from diffusers import StableDiffusionDiffEditPipeline, DDIMInverseScheduler, DDIMScheduler
-    sched = DDIMScheduler.from_config(sd.scheduler.config)
+    sched = DDIMScheduler.from_config(sd.scheduler.config, prediction_type=sd.prediction_type)  # diffusers reads the UNet's own output
     pipe = StableDiffusionDiffEditPipeline(vae=sd.vae, text_encoder=sd.text_encoder, tokenizer=sd.tokenizer, unet=sd.unet,
         scheduler=sched, inverse_scheduler=DDIMInverseScheduler.from_config(sched.config),
         safety_checker=None, feature_extractor=None, requires_safety_checker=False)

@@ -6,6 +6,7 @@
 from __future__ import annotations
 import os, io, sys, csv, json, time, socket, signal, hashlib, inspect, tempfile, threading, warnings, functools, contextlib, numpy as np, torch
 from pathlib import Path
+from dataclasses import replace
 from PIL import Image, PngImagePlugin
 from tqdm.auto import tqdm
 from fastcore.script import call_parse, anno_parser, store_true
@@ -17,13 +18,13 @@ from .masked import paperDiffEdit, diffEdit, prompt_2_img_diffedit
 from .inpaint import fastDiffEdit, bestDiffEdit, load_mask
 
 # %% auto #0
-__all__ = ['DEFAULTS', 'EDIT_OPTS', 'OPTS', 'MIN_SIDE', 'SAVE_EXTS', 'REQUIRED', 'COLUMNS', 'CLAIM_TIMEOUT', 'box_option',
-           'check_method', 'edit_params', 'open_image', 'native_size', 'min_side', 'fit_image', 'check_writable',
-           'check_outputs', 'png_info', 'read_params', 'save_atomic', 'cached_bundle', 'run_method', 'edit_outputs',
-           'edit_file', 'diffedit_edit', 'diffedit_reproduce', 'row_key', 'read_manifest', 'append_result',
-           'read_results', 'prepare_out_dir', 'rows_todo', 'row_outputs', 'check_batch_outputs', 'exit_code',
-           'edit_row', 'batch_row', 'batch_state', 'finish_row_on_interrupt', 'run_rows', 'summarize', 'claim_row',
-           'mark_done', 'diffedit_batch', 'cli_output', 'main']
+__all__ = ['DEFAULTS', 'EDIT_OPTS', 'OPTS', 'MIN_SIDE', 'SAVE_EXTS', 'DTYPES', 'REQUIRED', 'COLUMNS', 'CLAIM_TIMEOUT',
+           'box_option', 'check_method', 'edit_params', 'open_image', 'min_side', 'fit_image', 'check_writable',
+           'check_outputs', 'png_info', 'read_params', 'save_atomic', 'torch_dtype', 'cached_bundle', 'model_opts',
+           'run_method', 'edit_outputs', 'edit_file', 'diffedit_edit', 'diffedit_reproduce', 'row_key', 'read_manifest',
+           'append_result', 'read_results', 'prepare_out_dir', 'rows_todo', 'row_outputs', 'check_batch_outputs',
+           'exit_code', 'edit_row', 'batch_row', 'batch_state', 'finish_row_on_interrupt', 'run_rows', 'summarize',
+           'claim_row', 'mark_done', 'diffedit_batch', 'cli_output', 'main']
 
 # %% ../nbs/07_cli.ipynb #03396c0b
 if __name__ == '__main__' and '__file__' in globals():  # `python -m diffedit_nb.cli`, not a notebook
@@ -91,11 +92,6 @@ def open_image(src, # path of the image
     im = _open(src, draft)
     if min(im.size) < MIN_SIDE: raise ValueError(f"{str(src)!r} is {im.size[0]}×{im.size[1]} pixels: too small to edit (at least {MIN_SIDE} a side)")
     return im
-
-def native_size(sd:SDBundle)->int:
-    "The image size `sd` was trained at: its UNet's `sample_size` times the VAE's scale"
-    s = sd.unet.config.sample_size
-    return (s if isinstance(s, int) else max(s)) * sd.vae_scale
 
 def min_side(sd:SDBundle)->int:
     "The smallest image side `sd` can edit: `MIN_SIDE`, or one latent cell at the UNet's deepest level"
@@ -169,10 +165,21 @@ def save_atomic(files:dict, # {path: (PIL image, PngInfo or None)}
         for t in tmps.values(): t.unlink(missing_ok=True)
 
 # %% ../nbs/07_cli.ipynb #09a3fbd9
+DTYPES = dict(float32=torch.float32, fp32=torch.float32, float16=torch.float16, fp16=torch.float16, bfloat16=torch.bfloat16, bf16=torch.bfloat16)
+
+def torch_dtype(name:str|None)->torch.dtype|None:
+    "The torch dtype `--dtype` names (None: the default of `load_artifacts`)"
+    if name is not None and name not in DTYPES: raise ValueError(f"--dtype must be one of {', '.join(DTYPES)}, not {name!r}")
+    return None if name is None else DTYPES[name]
+
 @functools.lru_cache(maxsize=1)
-def cached_bundle(model:str='shapes', device:str|None=None)->SDBundle:
-    "`load_artifacts(model, device=device)`, kept for the next call with the same arguments"
-    return load_artifacts(model, device=device)
+def cached_bundle(model:str='shapes', device:str|None=None, inpaint_model:str|None=None, text_model:str|None=None, dtype:str|None=None)->SDBundle:
+    "`load_artifacts` with these arguments, kept for the next call with the same ones"
+    return load_artifacts(model, text_model=text_model, inpaint_model=inpaint_model, device=device, dtype=torch_dtype(dtype))
+
+def model_opts(**kw)->dict:
+    "The model options given (inpaint_model, text_model, dtype), to record with an edit: none when none were given"
+    return {k: str(v) for k, v in kw.items() if v is not None}
 
 def run_method(img:Image.Image, # the image, resized for the model
                p:dict, # edit_params' output
@@ -209,7 +216,7 @@ def edit_file(p:dict, # edit_params' output, with image, mask (a path or None) a
     src = fit_image(open_image(p['image'], p['size']) if img is None else img, sd, p['size'])
     um = user_mask if user_mask is not None or p['mask'] is None else _open(p['mask'])
     um = None if um is None else load_mask(um, src.size)
-    m, res = run_method(src, p, sd, um, progress)
+    m, res = run_method(src, p, replace(sd, work_pixels=src.size[0] * src.size[1]), um, progress)  # edited at --size, as resized
     save_atomic(edit_outputs(src, m, res[0], p, out, mask_out, overlay_out))
     return m
 
@@ -220,6 +227,9 @@ def diffedit_edit(image:str, # the image to edit (any format PIL reads)
                   query:str=None, # text describing the wanted image
                   method:str='paper', # paper, fast, purist, inpaint or best
                   model:str='shapes', # 'shapes' (bundled), a hub id, a diffusers folder or a .safetensors file
+                  inpaint_model:str=None, # hub id or folder of a 9-channel inpainting UNet for inpaint and best (e.g. sd-legacy/stable-diffusion-inpainting)
+                  text_model:str=None, # hub id or folder of the tokenizer and text encoder, when not the model's own
+                  dtype:str=None, # float32, float16 or bfloat16 (default: float16 on CUDA, float32 elsewhere)
                   mask:str=None, # a mask image (white = edit) to use instead of inferring one
                   n:int=None, # noise draws of the mask (default: the method's)
                   strength:float=None, # how far the image is noised; for paper the encoding ratio (default: the method's)
@@ -240,12 +250,14 @@ def diffedit_edit(image:str, # the image to edit (any format PIL reads)
     "Edit one image with DiffEdit (options may be spelled --mask-out or --mask_out); returns the parameters recorded in `out`"
     p = edit_params(caption, query, method, n, strength, steps, image=str(Path(image).resolve()), model=str(model),
                     mask=None if mask is None else str(Path(mask).resolve()), guidance=guidance, seed=seed, box=box, grow=grow,
-                    candidates=candidates, feather=feather, size=size)
-    check_device(device)  # everything that can be checked is, before the model loads
+                    candidates=candidates, feather=feather, size=size, **model_opts(inpaint_model=inpaint_model, text_model=text_model, dtype=dtype))
+    check_device(device); torch_dtype(dtype)  # everything that can be checked is, before the model loads
     check_outputs([image, mask, model if Path(model).is_file() else None], out, mask_out, overlay)
     if Path(out).suffix.lower() != '.png': warnings.warn(f"{Path(out).suffix} files do not carry the edit's parameters: use .png to keep them")
     im, um = open_image(image, draft=size or 1024), None if mask is None else _open(mask)  # each decoded once
-    sd = cached_bundle(str(model), device)
+    sd = cached_bundle(str(model), device, inpaint_model, text_model, dtype)
+    if method in ('inpaint', 'best') and sd.inpaint_unet is None:
+        warnings.warn(f"{model} has no inpainting UNet: method {method!r} inpaints with its base UNet (poorly); give --inpaint-model, e.g. sd-legacy/stable-diffusion-inpainting")
     p['size'] = size or native_size(sd)
     edit_file(p, sd, out, mask_out, overlay, progress=not quiet, img=im, user_mask=um)
     return p
@@ -405,7 +417,8 @@ def edit_row(row:dict, opts:dict, sd:SDBundle, out_dir)->dict:
     if not isinstance(row['image'], str): raise ValueError(f"Column 'image' must be a path, not {row['image']!r}")
     p = edit_params(row.get('caption'), row.get('query'), row.get('method', opts['method']), opts['n'], opts['strength'], opts['steps'],
                     image=str(Path(row['image']).resolve()), model=opts['model'], mask=row.get('mask') and str(Path(row['mask']).resolve()),
-                    guidance=opts['guidance'], size=opts['size'] or native_size(sd), **_row_opts(row, opts))
+                    guidance=opts['guidance'], size=opts['size'] or native_size(sd), **_row_opts(row, opts),
+                    **{k: opts[k] for k in ('inpaint_model', 'text_model', 'dtype') if k in opts})
     out, mo = check_outputs([row['image'], row.get('mask')], *row_outputs(row, out_dir))
     m = edit_file(p, sd, out, mo)
     return dict(p, out=out.name, mask_out=mo.name, mask_frac=round(float(np.asarray(m.cpu() if isinstance(m, torch.Tensor) else m).mean()), 4))
@@ -491,6 +504,9 @@ def diffedit_batch(manifest:str, # a .csv (with a header) or .jsonl file; column
                    out_dir:str=None, # folder for the edits, the masks and results.jsonl
                    method:str='paper', # paper, fast, purist, inpaint or best, for rows that name none
                    model:str='shapes', # 'shapes' (bundled), a hub id, a diffusers folder or a .safetensors file
+                   inpaint_model:str=None, # hub id or folder of a 9-channel inpainting UNet for inpaint and best
+                   text_model:str=None, # hub id or folder of the tokenizer and text encoder, when not the model's own
+                   dtype:str=None, # float32, float16 or bfloat16 (default: float16 on CUDA, float32 elsewhere)
                    n:int=None, # noise draws of each mask (default: the method's)
                    strength:float=None, # how far images are noised; for paper the encoding ratio (default: the method's)
                    steps:int=None, # DDIM steps of a full run (default: the method's)
@@ -508,16 +524,16 @@ def diffedit_batch(manifest:str, # a .csv (with a header) or .jsonl file; column
     "Edit every row of `manifest` not done yet into `out_dir`, sharing the rows with every other worker on `out_dir`"
     if not out_dir: raise ValueError("--out-dir is required")
     opts = dict(method=check_method(method), model=str(model), n=n, strength=strength, steps=steps, guidance=guidance, seed=seed, size=size,
-                box=box, grow=grow, candidates=candidates, feather=feather)
+                box=box, grow=grow, candidates=candidates, feather=feather, **model_opts(inpaint_model=inpaint_model, text_model=text_model, dtype=dtype))
     edit_params('-', '-', method, n, strength, steps, guidance=guidance, seed=seed, size=size, box=box, grow=grow, candidates=candidates, feather=feather)
-    check_device(device)  # the batch's own options and device, checked once, before any row
+    check_device(device); torch_dtype(dtype)  # the batch's own options and device, checked once, before any row
     rows = check_batch_outputs(read_manifest(manifest, opts), out_dir, manifest, model if Path(model).is_file() else None)
     state = batch_state(device)
     if state.is_main_process: prepare_out_dir(out_dir)
     state.wait_for_everyone()
     todo = rows_todo(rows, read_results(out_dir), out_dir, retry_errors)
     state.wait_for_everyone()  # every process has read the results before any row is written
-    sd = cached_bundle(str(model), device or (str(state.device) if state.num_processes > 1 else None))
+    sd = cached_bundle(str(model), device or (str(state.device) if state.num_processes > 1 else None), inpaint_model, text_model, dtype)
     n = run_rows(todo, opts, sd, out_dir, state, quiet, retry_errors)
     state.wait_for_everyone()
     return dict(summarize(rows, read_results(out_dir)), done_now=n)

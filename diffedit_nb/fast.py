@@ -37,7 +37,7 @@ def prompt_2_img_i2i_fast(prompts:str|list, # one prompt per output
                          )->torch.Tensor:
     "The model's one-step estimate of the clean latents for each prompt: (n, 4, h, w)"
     prompts = prompts if isinstance(prompts, list) else [prompts]
-    x0 = pil_to_latents(load_image(init_img, size=None, multiple=sd.vae_scale), sd)
+    x0 = pil_to_latents(work_image(init_img, sd), sd)
     noise = draw_noise(1, x0.shape[1:], seed, sd).expand(len(prompts), -1, -1, -1)
     return x0_preds(x0.expand_as(noise), text_enc(prompts, sd), noise, sd, text_enc([neg_prompts or ''], sd), g, strength, steps)
 
@@ -84,7 +84,7 @@ def create_mask_fast(init_img, # the image (PIL, path or URL)
     "DiffEdit mask from one UNet step per draw and text: (h, w) at latent resolution"
     check_args(n=n, s=s, g=g, seed=seed, steps=steps, batch=batch)
     (rp,), (qp,) = _pair(rp, qp)
-    x0 = pil_to_latents(load_image(init_img, size=None, multiple=sd.vae_scale), sd)
+    x0 = pil_to_latents(work_image(init_img, sd), sd)
     er, eq, u = text_enc([rp, qp, ''], sd).chunk(3)
     return mask_from_latents(x0, er, eq, u, sd, n, s, g, seed, steps, rule, soft, threshold, cfg, batch)
 

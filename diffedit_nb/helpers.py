@@ -11,10 +11,11 @@ from PIL import Image, ImageOps
 from transformers import CLIPTokenizer
 
 # %% auto #0
-__all__ = ['SHAPES_MODEL', 'ARG_RULES', 'build_tokenizer', 'SDBundle', 'default_device', 'check_device', 'load_artifacts',
-           'load_image', 'pil_to_latents', 'latents_to_pil', 'text_enc', 'mask_array', 'upsample_mask', 'mask_to_pil',
-           'show_images', 'overlay', 'plot_diffedit', 'draw_noise', 'get_scheduler', 'strength_timesteps', 'unet_eps',
-           'composite', 'check_args']
+__all__ = ['SHAPES_MODEL', 'ARG_RULES', 'build_tokenizer', 'SDBundle', 'default_device', 'check_device', 'check_family',
+           'load_artifacts', 'load_image', 'pil_to_latents', 'latents_to_pil', 'text_enc', 'mask_array',
+           'upsample_mask', 'mask_to_pil', 'show_images', 'overlay', 'plot_diffedit', 'draw_noise', 'get_scheduler',
+           'strength_timesteps', 'to_eps', 'unet_eps', 'composite', 'native_size', 'work_size', 'work_image',
+           'to_input_size', 'check_args']
 
 # %% ../nbs/00_helpers.ipynb #ee737a69
 def _byte_symbols():
@@ -51,6 +52,9 @@ class SDBundle:
     vae:object; unet:object; tokenizer:object; text_encoder:object; scheduler:object
     inpaint_unet:object=None # a 9-channel inpainting UNet, when one was loaded
     name:str='' # where it was loaded from
+    prediction_type:str='epsilon' # what the UNet predicts ('epsilon', 'v_prediction', 'sample'); `unet_eps` turns it into ε
+    inpaint_prediction_type:str='epsilon' # the same for `inpaint_unet`
+    work_pixels:int|None=None # how many pixels an image is edited at, at most (default: the model's native size, squared)
     @property
     def device(self): return self.unet.device
     @property
@@ -59,7 +63,7 @@ class SDBundle:
     def vae_scale(self)->int: return 2 ** (len(self.vae.config.block_out_channels) - 1)
     @property
     def scaling_factor(self)->float: return self.vae.config.scaling_factor
-    def __repr__(self): return f"SDBundle({self.name!r}, device={self.device}, dtype={self.dtype}, vae_scale={self.vae_scale})"
+    def __repr__(self): return f"SDBundle({self.name!r}, device={self.device}, dtype={self.dtype}, vae_scale={self.vae_scale}, prediction_type={self.prediction_type!r})"
 
 # %% ../nbs/00_helpers.ipynb #97e409df
 SHAPES_MODEL = Path(diffedit_nb.__file__).parent/'models'/'shapes'
@@ -83,6 +87,14 @@ def check_device(device:str|None=None, # 'cuda', 'cuda:1', 'mps', 'cpu'; default
     if t.type not in ('cuda', 'mps', 'cpu'): raise ValueError(f"Device {d!r}: use cuda, mps or cpu")
     return d
 
+def check_family(cls:str, # a diffusers pipeline class name (model_index.json's _class_name)
+                 name:str='the model', # what to call the model in the message
+                ):
+    "Refuse, at load time, a model family the editors do not support (yet), naming what is supported"
+    if 'XL' in cls: raise ValueError(f"{name} is a Stable Diffusion XL model ({cls}): diffedit_nb supports Stable Diffusion 1.x and 2.x")
+    if 'Inpaint' in cls: raise ValueError(f"{name} is an inpainting model ({cls}): pass it as inpaint_model=, with a base model as model=")
+    if cls and cls != 'StableDiffusionPipeline': raise ValueError(f"{name} is a {cls}: diffedit_nb supports StableDiffusionPipeline models (SD 1.x, 2.x)")
+
 def _resolve(model)->tuple:
     "(kind, location) of a model name: 'folder', 'file' or 'hub'"
     if str(model) == 'shapes':
@@ -91,6 +103,7 @@ def _resolve(model)->tuple:
     p = Path(model).expanduser()
     if p.is_dir():
         if not (p/'model_index.json').is_file(): raise FileNotFoundError(f"{str(model)!r} is not a diffusers model folder (it has no model_index.json)")
+        check_family(json.loads((p/'model_index.json').read_text()).get('_class_name', ''), str(model))
         return 'folder', p
     if p.is_file(): return 'file', p
     if p.suffix in ('.safetensors', '.ckpt') or str(model).startswith(('.', '/', '~')):
@@ -121,6 +134,17 @@ def _fetch(load, kind:str, loc, lfo:bool):
     try: return load(False)
     except (OSError, ValueError) as e: raise FileNotFoundError(_hub_msg(loc, e)) from None
 
+def _prediction_type(cfg)->str:
+    pt = cfg.get('prediction_type', 'epsilon')
+    if pt not in ('epsilon', 'v_prediction', 'sample'): raise ValueError(f"Unknown prediction_type {pt!r}: epsilon, v_prediction or sample")
+    return pt
+
+def _inpaint_prediction_type(loc, lfo:bool)->str:
+    "The prediction type in an inpainting model's own scheduler config; epsilon (every public inpainting checkpoint's) without one"
+    from diffusers import DDIMScheduler
+    try: return _prediction_type(DDIMScheduler.load_config(str(loc), subfolder='scheduler', local_files_only=lfo))
+    except (OSError, ValueError): return 'epsilon'
+
 def _load_pipe(kind, loc, dtype, lfo, **kw):
     from diffusers import StableDiffusionPipeline
     kw = dict(dtype=dtype, safety_checker=None, requires_safety_checker=False, **kw)
@@ -146,12 +170,15 @@ def load_artifacts(model:str|Path='CompVis/stable-diffusion-v1-4', # 'shapes', h
     tk = lambda m: dict(tokenizer=_fetch(lambda l: CLIPTokenizer.from_pretrained(m, local_files_only=l), _kind(m), m, lfo),
                         text_encoder=_fetch(lambda l: CLIPTextModel.from_pretrained(m, dtype=dtype, local_files_only=l), _kind(m), m, lfo))
     pipe = _load_pipe(kind, loc, dtype, lfo, **({} if text_model is None else tk(text_model)))
-    sched = DDIMScheduler.from_config(pipe.scheduler.config, clip_sample=False, set_alpha_to_one=False)
+    if pipe.unet.config.in_channels != 4: check_family('StableDiffusionInpaintPipeline', repr(str(model)))  # a hub id or a single file
+    pt = _prediction_type(pipe.scheduler.config)
+    sched = DDIMScheduler.from_config(pipe.scheduler.config, clip_sample=False, set_alpha_to_one=False, prediction_type='epsilon')  # fed ε by unet_eps
     if inpaint_model is None and kind == 'folder' and (loc/'unet_inpaint').is_dir(): inpaint_model = loc/'unet_inpaint'
     iu = None if inpaint_model is None else _fetch(lambda l: UNet2DConditionModel.from_pretrained(
         inpaint_model, subfolder=None if Path(inpaint_model, 'config.json').is_file() else 'unet', dtype=dtype, local_files_only=l),
         _kind(inpaint_model), str(inpaint_model), lfo).to(device)
-    return SDBundle(pipe.vae.to(device), pipe.unet.to(device), pipe.tokenizer, pipe.text_encoder.to(device), sched, iu, str(model))
+    ipt = pt if inpaint_model is None or Path(inpaint_model).name == 'unet_inpaint' else _inpaint_prediction_type(inpaint_model, lfo)
+    return SDBundle(pipe.vae.to(device), pipe.unet.to(device), pipe.tokenizer, pipe.text_encoder.to(device), sched, iu, str(model), pt, ipt)
 
 
 # %% ../nbs/00_helpers.ipynb #a5077747
@@ -317,19 +344,32 @@ def strength_timesteps(sched, strength:float)->torch.Tensor:
     return sched.timesteps[n - max(1, int(n * strength)):]
 
 # %% ../nbs/00_helpers.ipynb #a185998b
+def to_eps(sd:SDBundle, # the model bundle
+           out:torch.Tensor, # the UNet's output at x
+           x:torch.Tensor, # (b, c, h, w) latents at timestep t
+           t, # timestep
+           prediction_type:str|None=None, # default: sd.prediction_type
+          )->torch.Tensor:
+    "The UNet's output as the noise ε, whatever it predicts: ε itself, v (SD 2.x at 768) or the clean latents"
+    pt = prediction_type or sd.prediction_type
+    if pt == 'epsilon': return out
+    ab = sd.scheduler.alphas_cumprod.to(x.device)[int(t)].to(x.dtype)
+    if pt == 'v_prediction': return ab.sqrt() * out + (1 - ab).sqrt() * x  # v = √ᾱ ε − √(1−ᾱ) x0
+    return (x - ab.sqrt() * out) / (1 - ab).sqrt()  # 'sample': out is x0
+
 def unet_eps(sd:SDBundle, # the model bundle
              x:torch.Tensor, # (b, c, h, w) latents at timestep t
              t, # timestep
              emb:torch.Tensor, # (b, L, d) text embeddings
              uemb:torch.Tensor|None=None, # (b or 1, L, d) unconditional embeddings; None: no guidance
              g:float=7.5, # guidance scale
-             unet:torch.nn.Module|None=None, # a UNet other than sd.unet
+             unet:torch.nn.Module|None=None, # a UNet other than sd.unet (with sd's prediction type)
             )->torch.Tensor:
-    "The UNet's noise prediction for `x`, guided when `uemb` is given"
+    "The UNet's noise prediction ε for `x` (converted from what the model predicts), guided when `uemb` is given"
     unet = unet or sd.unet
-    if uemb is None: return unet(x, t, encoder_hidden_states=emb).sample
-    e = unet(torch.cat([x, x]), t, encoder_hidden_states=torch.cat([uemb.expand_as(emb), emb])).sample
-    eu, ec = e.chunk(2)
+    if uemb is None: return to_eps(sd, unet(x, t, encoder_hidden_states=emb).sample, x, t)
+    xx = torch.cat([x, x])
+    eu, ec = to_eps(sd, unet(xx, t, encoder_hidden_states=torch.cat([uemb.expand_as(emb), emb])).sample, xx, t).chunk(2)
     return eu + g * (ec - eu)
 
 # %% ../nbs/00_helpers.ipynb #ee083d91
@@ -344,6 +384,37 @@ def composite(src:Image.Image, # the original image
     if feather > 0: m = m * cv2.GaussianBlur(m, (0, 0), feather)  # feathered inwards: outside stays the source
     m = m[..., None]
     return Image.fromarray((np.asarray(edit.convert('RGB')) * m + np.asarray(src.convert('RGB')) * (1 - m)).round().astype(np.uint8))
+
+# %% ../nbs/00_helpers.ipynb #07f99849
+def native_size(sd:SDBundle)->int:
+    "The image side `sd` was trained at: its UNet's `sample_size` times the VAE's scale"
+    s = sd.unet.config.sample_size
+    return (s if isinstance(s, int) else max(s)) * sd.vae_scale
+
+def work_size(size:tuple, # (width, height) of the input
+              sd:SDBundle, # the model bundle
+             )->tuple:
+    "The (width, height) an image of `size` is edited at: its aspect ratio, sides a multiple of the VAE's factor, at most `sd.work_pixels`"
+    px, m = sd.work_pixels or native_size(sd) ** 2, sd.vae_scale
+    k = min(1., math.sqrt(px / (size[0] * size[1])))
+    return tuple(max(m, int(v * k / m + 0.5) * m) for v in size)
+
+def work_image(init_img, sd:SDBundle)->Image.Image:
+    "`init_img` (path, URL, PIL image or array) upright and RGB at `work_size`"
+    im = load_image(init_img, size=None, multiple=1)
+    ws = work_size(im.size, sd)
+    return im if im.size == ws else im.resize(ws, Image.LANCZOS)
+
+def to_input_size(full:Image.Image, # the input image, at its own size
+                  outs:list, # edits at the working size, composited there (or raw)
+                  masks:list, # the mask of each edit
+                  feather:float=1., # the composite's feather (pixels at the working size)
+                  raw:bool=False, # only resize, no composite
+                 )->list:
+    "Edits back at `full`'s size, composited onto it (its own pixels outside each mask) unless `raw`"
+    if outs[0].size == full.size: return outs
+    up = [o.resize(full.size, Image.LANCZOS) for o in outs]
+    return up if raw else [composite(full, o, m, feather * full.size[0] / outs[0].size[0]) for o, m in zip(up, masks)]
 
 # %% ../nbs/00_helpers.ipynb #c0a847cf
 def _whole(v)->bool: return isinstance(v, numbers.Integral) and not isinstance(v, bool)

@@ -21,8 +21,9 @@ def inpaint_pipe(sd:SDBundle, # the model bundle
                 ):
     "diffusers' `StableDiffusionInpaintPipeline` sharing the bundle's modules"
     from diffusers import StableDiffusionInpaintPipeline
+    pt = sd.inpaint_prediction_type if unet is None and sd.inpaint_unet is not None else sd.prediction_type  # the pipeline reads the UNet's own output
     pipe = StableDiffusionInpaintPipeline(vae=sd.vae, text_encoder=sd.text_encoder, tokenizer=sd.tokenizer,
-        unet=unet or sd.inpaint_unet or sd.unet, scheduler=type(sd.scheduler).from_config(sd.scheduler.config),
+        unet=unet or sd.inpaint_unet or sd.unet, scheduler=type(sd.scheduler).from_config(sd.scheduler.config, prediction_type=pt),
         safety_checker=None, feature_extractor=None, requires_safety_checker=False)
     pipe.set_progress_bar_config(disable=True)
     return pipe
@@ -91,14 +92,14 @@ def _inpaintings(src, qp, m, tight, sd, box, grow, k, g, steps, seed, raw, progr
     return [(mm, o) for mm in {False: [m], True: [boxes], 'both': [boxes, m]}[box]
             for o in _inpaint(pipe, src, qp, mm, grow, k, g, steps, seed, raw, feather)]
 
-def _best_first(outs:list, rp, qp, sd, judge_s, seed)->tuple:
-    "`(mask, images)`: the images of `(mask, image)` pairs best first by `query_score` (inside all their masks), and the first one's mask"
+def _best_first(outs:list, rp, qp, sd, judge_s, seed)->list:
+    "`(mask, image)` pairs best first by `query_score` (inside all their masks)"
     if len(outs) > 1:
         size = outs[0][1].size
         judge = np.maximum.reduce([upsample_mask(mm, size, smooth=False) for mm, _ in outs])
         sc = query_score([o for _, o in outs], rp, qp, judge, sd, s=judge_s, seed=seed)
         outs = [outs[i] for i in sc.argsort(descending=True)]
-    return outs[0][0], [o for _, o in outs]
+    return outs
 
 def fastDiffEdit(init_img, # the image (PIL, path or URL)
                  rp:str, # reference text: a caption of the image
@@ -122,14 +123,15 @@ def fastDiffEdit(init_img, # the image (PIL, path or URL)
                  feather:float=1., # composite: blur (px) of the mask's inner edge; 0: a hard edge
                  progress:bool=False,
                 )->tuple:
-    "The tutorial's FastDiffEdit: fast mask, then diffusers' inpainting pipeline: `(mask, images)` (the mask of the first image)"
+    "The tutorial's FastDiffEdit: fast mask, then diffusers' inpainting pipeline (at `work_size`): `(mask, images)` (the mask of the first image)"
     _check_candidates(box, candidates)
     check_args(n=n, s=s, grow=grow, candidates=candidates, judge_s=judge_s, g=g, steps=steps, seed=seed, feather=feather)
     (rp,), (qp,) = _pair(rp, qp)
-    src = load_image(init_img, size=None, multiple=sd.vae_scale)
+    full = load_image(init_img, size=None, multiple=1)
+    src = work_image(full, sd)
     m, tight = _edit_mask(src, rp, qp, sd, n, s, seed, rule, improve, refine, mask, mask_mode)
-    outs = _inpaintings(src, qp, m, tight, sd, box, grow, candidates, g, steps, seed, raw, progress, feather)
-    return _best_first(outs, rp, qp, sd, judge_s, seed)
+    outs = _best_first(_inpaintings(src, qp, m, tight, sd, box, grow, candidates, g, steps, seed, raw, progress, feather), rp, qp, sd, judge_s, seed)
+    return outs[0][0], to_input_size(full, [o for _, o in outs], [mm for mm, _ in outs], feather, raw)
 
 # %% ../nbs/04_inpaint.ipynb #55ecc683
 def bestDiffEdit(init_img, # the image (PIL, path or URL)
@@ -150,8 +152,10 @@ def bestDiffEdit(init_img, # the image (PIL, path or URL)
     _check_candidates(box, candidates)
     check_args(n=n, s=s, grow=grow, candidates=candidates, r=r, judge_s=judge_s, g=g, steps=steps, seed=seed, feather=feather)
     (rp,), (qp,) = _pair(rp, qp)
-    src = load_image(init_img, size=None, multiple=sd.vae_scale)
+    full = load_image(init_img, size=None, multiple=1)
+    src = work_image(full, sd)
     m, tight = _edit_mask(src, rp, qp, sd, n, s, seed, rule, False, refine, mask, mask_mode)
     outs = _inpaintings(src, qp, m, tight, sd, box, grow, candidates, g, steps, seed, raw, progress, feather)
     pm, po = paperDiffEdit(src, rp, qp, sd, mask=tight, box=True, grow=1, r=r, g=g, raw=raw, feather=feather, progress=progress)
-    return _best_first(outs + [(pm, po[0])], rp, qp, sd, judge_s, seed)
+    outs = _best_first(outs + [(pm, po[0])], rp, qp, sd, judge_s, seed)
+    return outs[0][0], to_input_size(full, [o for _, o in outs], [mm for mm, _ in outs], feather, raw)

@@ -33,7 +33,7 @@ def masked_diffusion(x0:torch.Tensor, # (1, 4, h, w) scaled image latents
     sched = get_scheduler(sd, steps); ts = strength_timesteps(sched, strength)
     x, m = sched.add_noise(x0, noise, ts[:1]), _mask_like(mask, x0)
     for t in tqdm(ts, disable=not progress, desc='masked diffusion'):
-        eu, e_r, e_q = sd.unet(torch.cat([x]*3), t, encoder_hidden_states=torch.cat([uemb, er, eq])).sample.chunk(3)
+        eu, e_r, e_q = unet_eps(sd, torch.cat([x]*3), t, torch.cat([uemb, er, eq])).chunk(3)  # ε, whatever the model predicts
         xr = sched.step(eu + g*(e_r - eu), t, x).prev_sample
         xq = sched.step(eu + g*(e_q - eu), t, x).prev_sample
         x = m*xq + (1-m)*xr
@@ -53,16 +53,17 @@ def prompt_2_img_diffedit(rp:str, # reference text: a caption of the image
                           raw:bool=False, # return the decoder's output, not composited onto the source
                           progress:bool=False,
                          )->list:
-    "Edit `init_img` inside `mask` towards `qp` with the tutorial's blended masked diffusion"
+    "Edit `init_img` inside `mask` towards `qp` with the tutorial's blended masked diffusion (at `work_size`; returned at the input's size)"
     check_args(g=g, seed=seed, strength=strength, steps=steps)
     (rp,), (qp,) = _pair(rp, qp)
-    src = load_image(init_img, size=None, multiple=sd.vae_scale)
+    full = load_image(init_img, size=None, multiple=1)
+    src = work_image(full, sd)
     x0 = pil_to_latents(src, sd)
     er, eq = text_enc([rp, qp], sd).chunk(2)
     x = masked_diffusion(x0, er, eq, text_enc([neg_prompts or ''], sd), mask, draw_noise(1, x0.shape[1:], seed, sd),
                          sd, g, strength, steps, progress)
     out = latents_to_pil(x, sd)
-    return out if raw else [composite(src, o, mask) for o in out]
+    return to_input_size(full, out if raw else [composite(src, o, mask) for o in out], [mask] * len(out), raw=raw)
 
 # %% ../nbs/02_masked_diffusion.ipynb #85524994
 def psnr_outside(a:Image.Image, b:Image.Image, mask)->float:
@@ -149,11 +150,12 @@ def paperDiffEdit(init_img, # the image (PIL, path or URL)
                   feather:float=1., # composite: blur (px) of the mask's inner edge; 0: a hard edge
                   progress:bool=False,
                  )->tuple:
-    "The paper's DiffEdit: mask, DDIM inversion, masked decoding: `(mask, images)`"
+    "The paper's DiffEdit: mask, DDIM inversion, masked decoding (at `work_size`): `(mask, images at the input's size)`"
     from diffedit_nb.fast import mask_from_latents, refine_mask, grow_mask, mask_boxes
     check_args(n=n, s=s, grow=grow, r=r, strength=strength, g=g, steps=steps, seed=seed, feather=feather)
     (rp,), (qp,) = _pair(rp, qp)
-    src = load_image(init_img, size=None, multiple=sd.vae_scale)
+    full = load_image(init_img, size=None, multiple=1)
+    src = work_image(full, sd)
     x0 = pil_to_latents(src, sd)
     er, eq, uemb = text_enc([rp, qp, ''], sd).chunk(3)
     if mask is None:
@@ -164,4 +166,4 @@ def paperDiffEdit(init_img, # the image (PIL, path or URL)
         mask = grow_mask(mask_boxes(pm) if box else pm, grow)
     inv = ddim_invert(x0, er, sd, steps, r, progress)
     out = latents_to_pil(paper_decode(inv, eq, uemb, mask, sd, g, strength or r, steps, progress), sd)
-    return mask, out if raw else [composite(src, o, mask, feather) for o in out]
+    return mask, to_input_size(full, out if raw else [composite(src, o, mask, feather) for o in out], [mask] * len(out), feather, raw)

@@ -43,7 +43,7 @@ def prompt_2_img_i2i(prompts:str|list, # one prompt per output
                     )->torch.Tensor:
     "img2img from `init_img` for each prompt, same noise for all: final latents (n, 4, h, w)"
     prompts = prompts if isinstance(prompts, list) else [prompts]
-    x0 = pil_to_latents(load_image(init_img, size=None, multiple=sd.vae_scale), sd)
+    x0 = pil_to_latents(work_image(init_img, sd), sd)
     noise = draw_noise(1, x0.shape[1:], seed, sd).expand(len(prompts), -1, -1, -1)
     uemb = text_enc(neg_prompts if neg_prompts is not None else [''], sd)
     return img2img(x0.expand_as(noise), text_enc(prompts, sd), noise, sd, uemb, g, strength, steps, progress)
@@ -95,7 +95,7 @@ def create_mask(init_img, # the image (PIL, path or URL)
     "DiffEdit mask from `n` full img2img runs per text: (h, w) at latent resolution"
     check_args(n=n, s=s, g=g, seed=seed, steps=steps, batch=batch)
     (rp,), (qp,) = _pair(rp, qp)
-    x0 = pil_to_latents(load_image(init_img, size=None, multiple=sd.vae_scale), sd)
+    x0 = pil_to_latents(work_image(init_img, sd), sd)
     (er, eq), uemb = text_enc([rp, qp], sd).chunk(2), text_enc([''], sd)
     noise = draw_noise(n, x0.shape[1:], seed, sd)
     if same_texts(er, eq): return diff_mask(torch.zeros_like(noise), rule, threshold, soft)

@@ -22,7 +22,7 @@ __all__ = ['WORDS', 'SCHEDULE', 'TrainConfig', 'shapes_tokenizer', 'make_vae', '
 WORDS = ['a', 'and', 'on', 'background', *COLOURS, *SHAPES, *BACKGROUNDS]
 SCHEDULE = dict(num_train_timesteps=1000, beta_start=0.00085, beta_end=0.012, beta_schedule='scaled_linear')
 
-@dataclass
+@dataclass(repr=False)
 class TrainConfig:
     "Every hyper-parameter of the shapes model"
     seed:int=0; pool:int=20000; two_obj_frac:float=0.5; min_dx:float|None=16; max_length:int=24; holdout_seed:int=99
@@ -33,6 +33,9 @@ class TrainConfig:
     offset_noise:float=0.1; p_uncond:float=0.1
     inpaint_steps:int=1500; inpaint_lr:float=5e-4; inpaint_obj_frac:float=0.6; inpaint_box_frac:float=0.
     threads:int=2; ckpt_every:int=1000; device:str='cpu'
+    def __repr__(self): # what differs from the defaults, so that signatures read `cfg:TrainConfig=TrainConfig()`
+        d = TrainConfig()
+        return f"TrainConfig({', '.join(f'{k}={v!r}' for k, v in vars(self).items() if v != getattr(d, k))})"
 
 # %% ../nbs/05a_train.ipynb #c897c542
 def shapes_tokenizer(path, cfg:TrainConfig=TrainConfig()):
