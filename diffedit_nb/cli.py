@@ -24,7 +24,7 @@ __all__ = ['DEFAULTS', 'EDIT_OPTS', 'OPTS', 'MIN_SIDE', 'SAVE_EXTS', 'DTYPES', '
            'run_method', 'edit_outputs', 'edit_file', 'diffedit_edit', 'diffedit_reproduce', 'row_key', 'read_manifest',
            'append_result', 'read_results', 'prepare_out_dir', 'rows_todo', 'row_outputs', 'check_batch_outputs',
            'exit_code', 'edit_row', 'batch_row', 'batch_state', 'finish_row_on_interrupt', 'run_rows', 'summarize',
-           'claim_row', 'mark_done', 'diffedit_batch', 'cli_output', 'main']
+           'claim_row', 'mark_done', 'diffedit_batch', 'batch_exit', 'cli_output', 'main']
 
 # %% ../nbs/07_cli.ipynb #03396c0b
 if __name__ == '__main__' and '__file__' in globals():  # `python -m diffedit_nb.cli`, not a notebook
@@ -539,6 +539,12 @@ def diffedit_batch(manifest:str, # a .csv (with a header) or .jsonl file; column
     return dict(summarize(rows, read_results(out_dir)), done_now=n)
 
 # %% ../nbs/07_cli.ipynb #d68e8996
+def batch_exit(res:dict, # diffedit_batch's summary
+               world:int=1, # how many processes share the batch (accelerate launch's WORLD_SIZE)
+              )->int:
+    "1 when rows failed, but 0 under `accelerate launch`: there the summary and results.jsonl say so, and a non-zero exit would make torch report crashed workers"
+    return 0 if res['ok'] == res['rows'] or world > 1 else 1
+
 def _underscores(argv:list)->list:
     "`--mask-out=x` -> `--mask_out=x`: options may be spelled with dashes"
     def f(a): k, eq, v = a.partition('='); return '--' + k[2:].replace('-', '_') + eq + v
@@ -574,5 +580,8 @@ def main(argv:list|None=None, # the arguments (default: sys.argv[1:])
         try: res = f(**kw)
         except KeyboardInterrupt: return 130
         except Exception as e: print(f'diffedit: error: {e}', file=sys.stderr); return exit_code(e)
-    if f is diffedit_batch: print(json.dumps(res))
-    return 0 if f is diffedit_edit or res['ok'] == res['rows'] else 1
+    if f is not diffedit_batch: return 0
+    print(json.dumps(res))
+    code = batch_exit(res, int(os.environ.get('WORLD_SIZE', 1)))
+    if res['failed'] and not code: print(f"diffedit: {res['failed']} row(s) failed: see results.jsonl", file=sys.stderr)
+    return code
