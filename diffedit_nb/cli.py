@@ -334,6 +334,7 @@ def _me()->dict:
 def _stale(c:dict)->bool:
     "Is claim `c` abandoned: older than `CLAIM_TIMEOUT`, or made by a process of this host that is gone?"
     import psutil
+    if c.get('unreadable'): return time.time() - c.get('t', 0) > 60  # a claim that cannot be read: abandoned after a minute
     if time.time() - c.get('t', 0) > CLAIM_TIMEOUT: return True
     if c.get('host') != socket.gethostname(): return False  # another machine's: only the timeout tells
     try: p = psutil.Process(c['pid'])
@@ -477,19 +478,20 @@ def _claims(out_dir, rid:str)->list:
 
 def _claim_of(f:Path)->dict:
     try: return json.loads(f.read_text())
-    except (OSError, ValueError): return dict(host=socket.gethostname(), t=f.stat().st_mtime if f.exists() else 0)  # being written
+    except (OSError, ValueError): return dict(unreadable=True, t=f.stat().st_mtime if f.exists() else 0)
 
 def claim_row(out_dir, rid:str, retry_errors:bool=False)->bool:
-    "Claim row `rid` for this process (`O_EXCL`), taking over an abandoned claim; False when it is done or a live worker has it"
+    "Claim row `rid` for this process (a hard link, which fails if the claim exists), taking over an abandoned claim; False when it is done or a live worker has it"
     d = Path(out_dir)/'.claims'
     while True:
         done = d/f'{rid}.done'
         if done.exists() and (not retry_errors or done.read_text() == 'ok'): return False
         gens = _claims(out_dir, rid)
         if gens and not _stale(_claim_of(d/f'{rid}.{gens[-1]}.claim')): return False
-        try: fd = os.open(d/f'{rid}.{gens[-1] + 1 if gens else 0}.claim', os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        tmp = d/f'.{rid}~{socket.gethostname()}~{os.getpid()}.tmp'; tmp.write_text(json.dumps(_me()))
+        try: os.link(tmp, d/f'{rid}.{gens[-1] + 1 if gens else 0}.claim')  # like O_EXCL, and the claim is whole the moment it exists
         except FileExistsError: continue  # another worker claimed it first: look again
-        with os.fdopen(fd, 'w') as f: json.dump(_me(), f)
+        finally: tmp.unlink(missing_ok=True)
         return not (done.exists() and (not retry_errors or done.read_text() == 'ok'))  # finished while we looked
 
 def mark_done(out_dir, rid:str, status:str):
