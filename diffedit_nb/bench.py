@@ -11,7 +11,8 @@ from fastcore.script import call_parse
 from .helpers import *
 from .shapes import edit_case, EditCase, edit_success, edit_match
 from .purist import create_mask, iou
-from .masked import prompt_2_img_diffedit, paperDiffEdit, psnr_outside
+from .masked import prompt_2_img_diffedit, psnr_outside
+from .fast import paperDiffEdit
 from .fast import create_mask_fast, improve_mask, refine_mask
 from .inpaint import fastDiffEdit, bestDiffEdit
 

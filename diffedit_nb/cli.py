@@ -14,7 +14,8 @@ import diffedit_nb
 from .helpers import *
 from .helpers import _open, _to_rgb
 from .fast import create_mask_fast
-from .masked import paperDiffEdit, diffEdit, prompt_2_img_diffedit
+from .masked import diffEdit, prompt_2_img_diffedit
+from .fast import paperDiffEdit
 from .inpaint import fastDiffEdit, bestDiffEdit, load_mask
 
 # %% auto #0

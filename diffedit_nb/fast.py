@@ -6,13 +6,18 @@
 from __future__ import annotations
 import torch, numpy as np, cv2
 from PIL import Image
+from pathlib import Path
+from dataclasses import dataclass, replace
+from fastcore.basics import patch
 from tqdm.auto import tqdm
 from .helpers import *
-from .purist import diff_mask, _pair, iou, RULES, same_texts
+from .purist import diff_mask, rule_score, iou, RULES, same_texts
+from .masked import paper_edit
 
 # %% auto #0
-__all__ = ['x0_preds', 'prompt_2_img_i2i_fast', 'eps_pair', 'fast_diffs', 'create_mask_fast', 'mask_from_latents', 'improve_mask',
-           'refine_mask', 'grow_mask', 'mask_boxes']
+__all__ = ['MASK_MODES', 'x0_preds', 'prompt_2_img_i2i_fast', 'eps_pair', 'fast_diffs', 'fast_diff_map', 'create_mask_fast',
+           'mask_from_latents', 'improve_mask', 'refine_mask', 'grow_mask', 'mask_boxes', 'load_mask', 'EditMask',
+           'draw_mask', 'edit_mask', 'paperDiffEdit']
 
 # %% ../nbs/03_fast_mask.ipynb #d138682a
 @torch.no_grad()
@@ -68,7 +73,14 @@ def fast_diffs(x0, er, eq, noise, sd, uemb=None, g=7.5, s=0.5, steps=50, cfg=Fal
     out = _chunked(lambda a, e, z: x0_preds(a, e, z, sd, uemb, g, s, steps), [torch.cat([x, x]), emb, torch.cat([noise]*2)], max(1, batch//2))
     return out[:n] - out[n:]
 
-def create_mask_fast(init_img, # the image (PIL, path or URL)
+def fast_diff_map(ei:EditInputs, # the edit's inputs
+                  n:int=20, s:float=0.5, g:float=7.5, seed:int=0, steps:int=50, cfg:bool=False, batch:int=32, # see create_mask_fast
+                 )->torch.Tensor:
+    "Mean absolute reference-minus-query difference over `n` draws at each latent cell: (h, w)"
+    d = fast_diffs(ei.x0, ei.er, ei.eq, draw_noise(n, ei.x0.shape[1:], seed, ei.sd), ei.sd, ei.u, g, s, steps, cfg, batch)
+    return d.float().abs().mean((0, 1))
+
+def create_mask_fast(init_img, # the image (PIL, path or URL), or its EditInputs
                      rp:str, # reference text: a caption of the image
                      qp:str, # query text: what the image should become
                      sd:SDBundle, # the model bundle
@@ -83,15 +95,12 @@ def create_mask_fast(init_img, # the image (PIL, path or URL)
                     )->torch.Tensor:
     "DiffEdit mask from one UNet step per draw and text: (h, w) at latent resolution"
     check_args(n=n, s=s, g=g, seed=seed, steps=steps, batch=batch)
-    (rp,), (qp,) = _pair(rp, qp)
-    x0 = pil_to_latents(work_image(init_img, sd), sd)
-    er, eq, u = text_enc([rp, qp, ''], sd).chunk(3)
-    return mask_from_latents(x0, er, eq, u, sd, n, s, g, seed, steps, rule, soft, threshold, cfg, batch)
+    ei = init_img if isinstance(init_img, EditInputs) else edit_inputs(init_img, rp, qp, sd)
+    return rule_score(fast_diff_map(ei, n, s, g, seed, steps, cfg, batch), rule, threshold, soft)
 
 def mask_from_latents(x0, er, eq, uemb, sd, n=20, s=0.5, g=7.5, seed=0, steps=50, rule='zscore', soft=False, threshold=None, cfg=False, batch=32):
-    "`create_mask_fast` from an already encoded image and texts (so an edit encodes them only once)"
-    d = fast_diffs(x0, er, eq, draw_noise(n, x0.shape[1:], seed, sd), sd, uemb, g, s, steps, cfg, batch)
-    return diff_mask(d, rule, threshold, soft)
+    "`create_mask_fast` from an already encoded image and texts"
+    return diff_mask(fast_diffs(x0, er, eq, draw_noise(n, x0.shape[1:], seed, sd), sd, uemb, g, s, steps, cfg, batch), rule, threshold, soft)
 
 # %% ../nbs/03_fast_mask.ipynb #294087c0
 def improve_mask(mask, # (h, w) binary mask
@@ -133,3 +142,110 @@ def mask_boxes(mask, # (H, W) mask in [0, 1], array or tensor
     out = np.zeros(np.shape(mask), np.float32)
     for x, y, w, h, _ in cv2.connectedComponentsWithStats(_binary(mask), connectivity=8)[2][1:]: out[y:y+h, x:x+w] = 1
     return out
+
+# %% ../nbs/03_fast_mask.ipynb #29d06b6a
+def load_mask(src, # path, PIL image, array or tensor; white (nonzero) = edit
+              size:tuple, # (width, height) of the image it belongs to
+             )->np.ndarray:
+    "A user mask as a float (height, width) array in [0, 1] at the image's size"
+    if isinstance(src, (str, Path)):
+        if not Path(src).is_file(): raise FileNotFoundError(f"No mask file at {str(src)!r}")
+        src = Image.open(src)
+    if isinstance(src, Image.Image):
+        a = np.asarray(src.convert('L'), np.float32) / 255
+    else:
+        a = mask_array(src)
+        if a.ndim == 3: a = a.max(-1)
+        if a.max() > 1: a = a / 255
+    return upsample_mask(a, size, smooth=False)
+
+# %% ../nbs/03_fast_mask.ipynb #46831eff
+@dataclass(repr=False)
+class EditMask:
+    "Stage 2's result: the difference map, the mask an editor edits inside, and the region its boxes hug"
+    diff:torch.Tensor|None # (h, w) mean |reference − query| difference per latent cell (None: a user's mask alone)
+    mask:object # where to edit: (h, w) at latent resolution, or (H, W) at the working size when refined or given
+    tight:object # the region a box hugs: the GrabCut segment when refined, else `mask`
+    src:Image.Image # the image, at the working size, the mask belongs to
+    opts:dict # how `mask` was drawn from `diff`: draw_mask's arguments
+    @property
+    def score(self)->torch.Tensor: return rule_score(self.diff, self.opts['rule'], self.opts['threshold'], soft=True)
+    @property
+    def pixels(self)->np.ndarray: return upsample_mask(self.mask, self.src.size) > 0.5
+    def __repr__(self): return f"EditMask({self.pixels.mean():.1%} of {self.src.size}, {self.opts})"
+
+MASK_MODES = ('replace', 'union')
+
+def draw_mask(diff:torch.Tensor|None, src:Image.Image, # a difference map (h, w); the image at the working size
+              rule:str='zscore', threshold:float|None=None, # see rule_score
+              improve:bool=False, refine:bool=False, # improve_mask; refine_mask (GrabCut) as the region boxes hug
+              mask=None, mask_mode:str='replace', # a user's mask (any resolution) instead of ('replace') or with ('union') the drawn one
+             )->EditMask:
+    "The mask `rule` draws from `diff`, improved, refined and joined with (or replaced by) a user's"
+    if mask_mode not in MASK_MODES: raise ValueError(f"mask_mode must be 'replace' or 'union', not {mask_mode!r}")
+    opts = dict(rule=rule, threshold=threshold, improve=improve, refine=refine, mask=mask, mask_mode=mask_mode)
+    if mask is not None and mask_mode == 'replace': u = load_mask(mask, src.size); return EditMask(diff, u, u, src, opts)
+    m = rule_score(diff, rule, threshold); m = improve_mask(m) if improve else m
+    tight = refine_mask(src, m, keep=False) if refine else m
+    if refine: m = tight | (upsample_mask(m, src.size) > 0.5)  # refine_mask(src, m), GrabCut run once
+    if mask is not None: m, tight = (np.maximum(load_mask(mask, src.size), upsample_mask(a, src.size, smooth=False)) for a in (m, tight))
+    return EditMask(diff, m, tight, src, opts)
+
+# %% ../nbs/03_fast_mask.ipynb #6932ae96
+def edit_mask(ei:EditInputs, # the edit's inputs (`edit_inputs`)
+              n:int=20, s:float=0.5, seed:int=0, steps:int=50, # draws, noising strength, their seed, DDIM steps (fix the timestep)
+              rule:str='zscore', threshold:float|None=None, improve:bool=False, refine:bool=False, # see draw_mask
+              mask=None, mask_mode:str='replace', # a user's mask, see draw_mask
+              g:float=7.5, cfg:bool=False, batch:int=32, # see create_mask_fast; `batch` bounds memory
+             )->EditMask:
+    "Stage 2: the fast mask of `ei`, drawn by `rule` and post-processed, once (no UNet call for a user's mask alone)"
+    check_args(n=n, s=s, g=g, seed=seed, steps=steps, batch=batch)
+    if mask_mode not in MASK_MODES: raise ValueError(f"mask_mode must be 'replace' or 'union', not {mask_mode!r}")
+    alone = mask is not None and mask_mode == 'replace'
+    d = None if alone else fast_diff_map(ei, n, s, g, seed, steps, cfg, batch)
+    return draw_mask(d, ei.src, rule, threshold, improve, refine, mask, mask_mode)
+
+@patch
+def redraw(self:EditMask, rule:str|None=None, threshold:float|None=None)->EditMask:
+    "The mask another `rule` or `threshold` draws from the same differences: no UNet call"
+    if self.diff is None: return self
+    o = {**self.opts, 'rule': rule or self.opts['rule'], 'threshold': threshold}
+    return draw_mask(self.diff, self.src, **o)
+
+@patch
+def room(self:EditMask, box:bool=False, # fill each region out to its bounding box (room for a new shape)
+         grow:int=0, # pixels to grow it by
+         tight:bool=False, # box the tight region (the refined segment) instead of the mask
+        )->EditMask:
+    "The mask with room for a new shape: boxed and grown (both at the working size's pixels)"
+    if not (box or grow): return self
+    pm = upsample_mask(self.tight if tight else self.mask, self.src.size, smooth=False)
+    m = grow_mask(mask_boxes(pm) if box else pm, grow)
+    return replace(self, mask=m, tight=m)
+
+# %% ../nbs/03_fast_mask.ipynb #ba83be5b
+def paperDiffEdit(init_img, # the image (PIL, path or URL)
+                  rp:str, # reference text: a caption of the image
+                  qp:str, # query text: what the image should become
+                  sd:SDBundle, # the model bundle
+                  mask:Image.Image|np.ndarray|torch.Tensor|None=None, # a mask to use instead of inferring one
+                  n:int=20, # noise draws for the mask
+                  s:float=0.5, # mask noising strength
+                  rule:str='paper', # mask rule, see diff_mask
+                  refine:bool=True, # snap the inferred mask to the image with refine_mask (GrabCut)
+                  box:bool=False, # fill each region of the mask out to its bounding box (room for a new shape)
+                  grow:int=0, # pixels to grow the mask by
+                  r:float=0.5, # encoding ratio of the inversion
+                  strength:float|None=None, # edit strength (<= r; default r)
+                  g:float=7.5, # guidance scale of the decoding
+                  steps:int=50, # DDIM steps of a full run
+                  seed:int=0, # seeds the mask draws
+                  raw:bool=False, # return the decoded latents, not composited onto the source
+                  feather:float=1., # composite: blur (px) of the mask's inner edge; 0: a hard edge
+                  progress:bool=False,
+                 )->tuple:
+    "The paper's DiffEdit: mask, DDIM inversion, masked decoding (at `work_size`): `(mask, images at the input's size)`"
+    check_args(n=n, s=s, grow=grow, r=r, strength=strength, g=g, steps=steps, seed=seed, feather=feather)
+    ei = edit_inputs(init_img, rp, qp, sd)
+    em = edit_mask(ei, n=n, s=s, seed=seed, steps=steps, rule=rule, refine=refine, mask=mask).room(box, grow)
+    return em.mask, to_input_size(ei.full, paper_edit(ei, em, r, strength, g, steps, raw, feather, progress), [em.mask], feather, raw)

@@ -9,13 +9,15 @@ from pathlib import Path
 from dataclasses import dataclass
 from PIL import Image, ImageOps
 from transformers import CLIPTokenizer
+from fastcore.basics import patch
 
 # %% auto #0
-__all__ = ['SHAPES_MODEL', 'ARG_RULES', 'build_tokenizer', 'SDBundle', 'default_device', 'check_device', 'check_family',
-           'load_artifacts', 'load_image', 'pil_to_latents', 'latents_to_pil', 'text_enc', 'mask_array',
-           'upsample_mask', 'mask_to_pil', 'show_images', 'overlay', 'plot_diffedit', 'draw_noise', 'get_scheduler',
-           'strength_timesteps', 'to_eps', 'unet_eps', 'composite', 'native_size', 'work_size', 'work_image',
-           'to_input_size', 'check_args']
+__all__ = ['SHAPES_MODEL', 'SHAPES_XL_MODEL', 'BUILTIN', 'ARG_RULES', 'build_tokenizer', 'SDBundle', 'default_device',
+           'check_device', 'check_family', 'model_family', 'bundle_from_pipe', 'load_artifacts', 'load_image',
+           'pil_to_latents', 'latents_to_pil', 'clip_ids', 'text_enc', 'mask_array', 'upsample_mask', 'mask_to_pil',
+           'show_images', 'overlay', 'plot_diffedit', 'draw_noise', 'get_scheduler', 'strength_timesteps', 'to_eps',
+           'unet_eps', 'composite', 'native_size', 'work_size', 'work_image', 'to_input_size', 'EditInputs',
+           'edit_inputs', 'check_args']
 
 # %% ../nbs/00_helpers.ipynb #ee737a69
 def _byte_symbols():
@@ -48,7 +50,7 @@ def build_tokenizer(words:list, # words that become single tokens
 # %% ../nbs/00_helpers.ipynb #943a3452
 @dataclass
 class SDBundle:
-    "The parts of a Stable Diffusion model that DiffEdit uses"
+    "The parts of a Stable Diffusion model that DiffEdit uses, and the few methods through which it calls them"
     vae:object; unet:object; tokenizer:object; text_encoder:object; scheduler:object
     inpaint_unet:object=None # a 9-channel inpainting UNet, when one was loaded
     name:str='' # where it was loaded from
@@ -63,10 +65,16 @@ class SDBundle:
     def vae_scale(self)->int: return 2 ** (len(self.vae.config.block_out_channels) - 1)
     @property
     def scaling_factor(self)->float: return self.vae.config.scaling_factor
+    @property
+    def shift_factor(self)->float: return getattr(self.vae.config, 'shift_factor', None) or 0.
+    @property
+    def sample_size(self)->int: s = self.unet.config.sample_size; return s if isinstance(s, int) else max(s)
     def __repr__(self): return f"SDBundle({self.name!r}, device={self.device}, dtype={self.dtype}, vae_scale={self.vae_scale}, prediction_type={self.prediction_type!r})"
 
 # %% ../nbs/00_helpers.ipynb #97e409df
 SHAPES_MODEL = Path(diffedit_nb.__file__).parent/'models'/'shapes'
+SHAPES_XL_MODEL = SHAPES_MODEL.parent/'shapes-xl'
+BUILTIN = {'shapes': SHAPES_MODEL, 'shapes-xl': SHAPES_XL_MODEL}
 
 def default_device()->str:
     "cuda, then mps, then cpu"
@@ -89,21 +97,26 @@ def check_device(device:str|None=None, # 'cuda', 'cuda:1', 'mps', 'cpu'; default
 
 def check_family(cls:str, # a diffusers pipeline class name (model_index.json's _class_name)
                  name:str='the model', # what to call the model in the message
-                ):
-    "Refuse, at load time, a model family the editors do not support (yet), naming what is supported"
-    if 'XL' in cls: raise ValueError(f"{name} is a Stable Diffusion XL model ({cls}): diffedit_nb supports Stable Diffusion 1.x and 2.x")
+                )->str:
+    "The family of a pipeline class, 'sd' or 'sdxl'; refuses at load time one the editors do not support, naming what is"
     if 'Inpaint' in cls: raise ValueError(f"{name} is an inpainting model ({cls}): pass it as inpaint_model=, with a base model as model=")
-    if cls and cls != 'StableDiffusionPipeline': raise ValueError(f"{name} is a {cls}: diffedit_nb supports StableDiffusionPipeline models (SD 1.x, 2.x)")
+    if cls == 'StableDiffusionXLPipeline': return 'sdxl'
+    if cls and cls != 'StableDiffusionPipeline':
+        raise ValueError(f"{name} is a {cls}: diffedit_nb supports StableDiffusionPipeline (SD 1.x, 2.x) and StableDiffusionXLPipeline models")
+    return 'sd'
+
+def _class_name(folder)->str: return json.loads((Path(folder)/'model_index.json').read_text()).get('_class_name', '')
 
 def _resolve(model)->tuple:
     "(kind, location) of a model name: 'folder', 'file' or 'hub'"
-    if str(model) == 'shapes':
-        if not (SHAPES_MODEL/'model_index.json').is_file(): raise FileNotFoundError(f"The bundled shapes model is missing from {SHAPES_MODEL}: reinstall diffedit_nb")
-        return 'folder', SHAPES_MODEL
+    if str(model) in BUILTIN:
+        b = BUILTIN[str(model)]
+        if not (b/'model_index.json').is_file(): raise FileNotFoundError(f"The bundled {model} model is missing from {b}: reinstall diffedit_nb")
+        return 'folder', b
     p = Path(model).expanduser()
     if p.is_dir():
         if not (p/'model_index.json').is_file(): raise FileNotFoundError(f"{str(model)!r} is not a diffusers model folder (it has no model_index.json)")
-        check_family(json.loads((p/'model_index.json').read_text()).get('_class_name', ''), str(model))
+        check_family(_class_name(p), str(model))
         return 'folder', p
     if p.is_file(): return 'file', p
     if p.suffix in ('.safetensors', '.ckpt') or str(model).startswith(('.', '/', '~')):
@@ -145,13 +158,58 @@ def _inpaint_prediction_type(loc, lfo:bool)->str:
     try: return _prediction_type(DDIMScheduler.load_config(str(loc), subfolder='scheduler', local_files_only=lfo))
     except (OSError, ValueError): return 'epsilon'
 
-def _load_pipe(kind, loc, dtype, lfo, **kw):
-    from diffusers import StableDiffusionPipeline
-    kw = dict(dtype=dtype, safety_checker=None, requires_safety_checker=False, **kw)
-    if kind == 'file': return StableDiffusionPipeline.from_single_file(str(loc), **kw)
-    return _fetch(lambda l: StableDiffusionPipeline.from_pretrained(loc, local_files_only=l, **kw), kind, loc, lfo)
+def model_family(kind:str, loc, lfo:bool=False)->str:
+    "'sd' or 'sdxl', from a folder's or the Hub's model_index.json, or a single file's keys (SDXL's second text encoder)"
+    if kind == 'folder': return check_family(_class_name(loc), str(loc))
+    if kind == 'file':
+        if Path(loc).suffix != '.safetensors': return 'sd'
+        from safetensors import safe_open
+        with safe_open(str(loc), 'pt') as f: return 'sdxl' if any(k.startswith('conditioner.embedders.1.') for k in f.keys()) else 'sd'
+    from diffusers import DiffusionPipeline
+    return check_family(_fetch(lambda l: DiffusionPipeline.load_config(loc, local_files_only=l), kind, loc, lfo).get('_class_name', ''), loc)
 
-def load_artifacts(model:str|Path='CompVis/stable-diffusion-v1-4', # 'shapes', hub id, local folder or single checkpoint file
+def _load_pipe(kind, loc, dtype, lfo, cls='StableDiffusionPipeline', **kw):
+    "A diffusers pipeline of class `cls` (by name) from a folder, a single file or the Hub, without a safety checker"
+    import diffusers; P = getattr(diffusers, cls)
+    kw = dict(dtype=dtype, **kw, **({} if 'XL' in cls else dict(safety_checker=None, requires_safety_checker=False)))
+    if kind == 'file': return P.from_single_file(str(loc), **kw)
+    return _fetch(lambda l: P.from_pretrained(loc, local_files_only=l, **kw), kind, loc, lfo)
+
+def _inpaint_unet(inpaint_model, kind, loc, pt:str, dtype, lfo:bool)->tuple:
+    "`(unet, prediction_type)` of the inpainting UNet: `inpaint_model`'s, the folder's own `unet_inpaint`, or `(None, pt)`"
+    from diffusers import UNet2DConditionModel
+    if inpaint_model is None and kind == 'folder' and (loc/'unet_inpaint').is_dir(): inpaint_model = loc/'unet_inpaint'
+    if inpaint_model is None: return None, pt
+    iu = _fetch(lambda l: UNet2DConditionModel.from_pretrained(inpaint_model, subfolder=None if Path(inpaint_model, 'config.json').is_file() else 'unet',
+                dtype=dtype, local_files_only=l), _kind(inpaint_model), str(inpaint_model), lfo)
+    return iu, pt if Path(inpaint_model).name == 'unet_inpaint' else _inpaint_prediction_type(inpaint_model, lfo)
+
+def bundle_from_pipe(pipe, # a loaded diffusers pipeline
+                     device:str, name:str='', # where the modules go; what the bundle is called
+                     inpaint:tuple=(None, None), # `(unet, prediction_type)` of an inpainting UNet
+                     cls:type=SDBundle, # the bundle class of the model's family
+                     **extra, # the family's further modules (e.g. SDXL's `text_encoder_2`)
+                    )->SDBundle:
+    "A bundle of `pipe`'s modules on `device`; its scheduler, a DDIM, is told it is given ε (see `unet_eps`)"
+    from diffusers import DDIMScheduler
+    pt, to = _prediction_type(pipe.scheduler.config), lambda m: m.to(device) if isinstance(m, torch.nn.Module) else m
+    sched = DDIMScheduler.from_config(pipe.scheduler.config, clip_sample=False, set_alpha_to_one=False, prediction_type='epsilon')
+    return cls(to(pipe.vae), to(pipe.unet), pipe.tokenizer, to(pipe.text_encoder), sched, to(inpaint[0]), name, pt, inpaint[1] or pt,
+               **{k: to(v) for k, v in extra.items()})
+
+def _text_side(m, dtype, lfo:bool)->dict:
+    "The tokenizer and text encoder of `text_model` `m`, for `load_artifacts`"
+    from transformers import CLIPTextModel
+    return dict(tokenizer=_fetch(lambda l: CLIPTokenizer.from_pretrained(m, local_files_only=l), _kind(m), m, lfo),
+                text_encoder=_fetch(lambda l: CLIPTextModel.from_pretrained(m, dtype=dtype, local_files_only=l), _kind(m), m, lfo))
+
+def _dtype(device:str, dtype)->torch.dtype:
+    "fp16 on CUDA and fp32 elsewhere by default; fp16 asked for on a CPU falls back to fp32, with a warning"
+    dtype = dtype or (torch.float16 if device.startswith('cuda') else torch.float32)
+    if device == 'cpu' and dtype == torch.float16: warnings.warn("fp16 does not run on a CPU: loading fp32"); dtype = torch.float32
+    return dtype
+
+def load_artifacts(model:str|Path='CompVis/stable-diffusion-v1-4', # 'shapes', 'shapes-xl', hub id, local folder or single checkpoint file
                    text_model:str|None=None, # hub id/folder of the tokenizer and text encoder, when not the model's own
                    inpaint_model:str|None=None, # hub id/folder whose unet is a 9-channel inpainting UNet
                    device:str|None=None, # default: cuda, mps, cpu
@@ -159,26 +217,15 @@ def load_artifacts(model:str|Path='CompVis/stable-diffusion-v1-4', # 'shapes', h
                    local_files_only:bool|None=None, # default: True when HF_HUB_OFFLINE is set
                    torch_dtype:torch.dtype|None=None, # diffusers' spelling of dtype
                   )->SDBundle:
-    "Load the Stable Diffusion parts DiffEdit needs into an `SDBundle`"
-    from diffusers import DDIMScheduler, UNet2DConditionModel
-    from transformers import CLIPTextModel
-    device = check_device(device)
-    dtype = dtype or torch_dtype or (torch.float16 if device.startswith('cuda') else torch.float32)
-    if device == 'cpu' and dtype == torch.float16: warnings.warn("fp16 does not run on a CPU: loading fp32"); dtype = torch.float32
+    "Load the Stable Diffusion parts DiffEdit needs into an `SDBundle` (an `SDXLBundle` for SDXL)"
+    device = check_device(device); dtype = _dtype(device, dtype or torch_dtype)
     lfo = bool(os.environ.get('HF_HUB_OFFLINE')) if local_files_only is None else local_files_only
     kind, loc = _resolve(model)
-    tk = lambda m: dict(tokenizer=_fetch(lambda l: CLIPTokenizer.from_pretrained(m, local_files_only=l), _kind(m), m, lfo),
-                        text_encoder=_fetch(lambda l: CLIPTextModel.from_pretrained(m, dtype=dtype, local_files_only=l), _kind(m), m, lfo))
-    pipe = _load_pipe(kind, loc, dtype, lfo, **({} if text_model is None else tk(text_model)))
+    kw = dict(name=str(model), device=device, dtype=dtype, lfo=lfo, inpaint_model=inpaint_model, text_model=text_model)
+    if model_family(kind, loc, lfo) == 'sdxl': from .sdxl import load_sdxl; return load_sdxl(kind, loc, **kw)
+    pipe = _load_pipe(kind, loc, dtype, lfo, **({} if text_model is None else _text_side(text_model, dtype, lfo)))
     if pipe.unet.config.in_channels != 4: check_family('StableDiffusionInpaintPipeline', repr(str(model)))  # a hub id or a single file
-    pt = _prediction_type(pipe.scheduler.config)
-    sched = DDIMScheduler.from_config(pipe.scheduler.config, clip_sample=False, set_alpha_to_one=False, prediction_type='epsilon')  # fed ε by unet_eps
-    if inpaint_model is None and kind == 'folder' and (loc/'unet_inpaint').is_dir(): inpaint_model = loc/'unet_inpaint'
-    iu = None if inpaint_model is None else _fetch(lambda l: UNet2DConditionModel.from_pretrained(
-        inpaint_model, subfolder=None if Path(inpaint_model, 'config.json').is_file() else 'unet', dtype=dtype, local_files_only=l),
-        _kind(inpaint_model), str(inpaint_model), lfo).to(device)
-    ipt = pt if inpaint_model is None or Path(inpaint_model).name == 'unet_inpaint' else _inpaint_prediction_type(inpaint_model, lfo)
-    return SDBundle(pipe.vae.to(device), pipe.unet.to(device), pipe.tokenizer, pipe.text_encoder.to(device), sched, iu, str(model), pt, ipt)
+    return bundle_from_pipe(pipe, device, str(model), _inpaint_unet(inpaint_model, kind, loc, _prediction_type(pipe.scheduler.config), dtype, lfo))
 
 
 # %% ../nbs/00_helpers.ipynb #a5077747
@@ -238,37 +285,54 @@ def _proc(sd:SDBundle):
 
 def _listify(x): return list(x) if isinstance(x, (list, tuple)) else [x]
 
-@torch.no_grad()
-def pil_to_latents(imgs, # a PIL image or a list of same-size images
-                   sd:SDBundle, # the model bundle
-                   sample:bool=False, # draw from the posterior instead of taking its mean
-                   generator:torch.Generator|None=None, # seeds the draw when sample is True
-                  )->torch.Tensor:
-    "Encode images to scaled latents: (n, 4, h/vae_scale, w/vae_scale)"
-    x = _proc(sd).preprocess(_listify(imgs)).to(sd.device, sd.vae.dtype)
-    d = sd.vae.encode(x).latent_dist
-    return (d.sample(generator) if sample else d.mode()) * sd.scaling_factor
+@patch
+def encode(self:SDBundle, imgs, # a PIL image or a list of same-size images
+           sample:bool=False, # draw from the posterior instead of taking its mean
+           generator:torch.Generator|None=None, # seeds the draw when sample is True
+          )->torch.Tensor:
+    "Images to latents with the VAE's own shift and scale: (n, 4, h/vae_scale, w/vae_scale)"
+    x = _proc(self).preprocess(_listify(imgs)).to(self.device, self.vae.dtype)
+    with torch.no_grad(): d = self.vae.encode(x).latent_dist
+    return ((d.sample(generator) if sample else d.mode()) - self.shift_factor) * self.scaling_factor
 
-@torch.no_grad()
-def latents_to_pil(latents:torch.Tensor, # (n, 4, h, w) scaled latents
-                   sd:SDBundle, # the model bundle
-                  )->list:
-    "Decode scaled latents to a list of PIL images (h*vae_scale, w*vae_scale)"
-    x = sd.vae.decode(latents.to(sd.device, sd.vae.dtype) / sd.scaling_factor).sample
-    return _proc(sd).postprocess(x.float(), output_type='pil')
+@patch
+def decode(self:SDBundle, latents:torch.Tensor, # (n, 4, h, w) scaled latents
+          )->list:
+    "Latents back to a list of PIL images (h*vae_scale, w*vae_scale)"
+    with torch.no_grad(): x = self.vae.decode(latents.to(self.device, self.vae.dtype) / self.scaling_factor + self.shift_factor).sample
+    return _proc(self).postprocess(x.float(), output_type='pil')
+
+def pil_to_latents(imgs, sd:SDBundle, sample:bool=False, generator:torch.Generator|None=None)->torch.Tensor:
+    "The tutorial's name for `sd.encode(imgs, sample, generator)`"
+    return sd.encode(imgs, sample, generator)
+
+def latents_to_pil(latents:torch.Tensor, sd:SDBundle)->list:
+    "The tutorial's name for `sd.decode(latents)`"
+    return sd.decode(latents)
 
 # %% ../nbs/00_helpers.ipynb #319d5c71
-@torch.no_grad()
+def clip_ids(tokenizer, prompts:list, # a CLIP tokenizer; the prompts
+             maxlen:int|None=None, # pad/truncate length; default the tokenizer's
+            )->torch.Tensor:
+    "Token ids (n, maxlen) of `prompts`, with a warning when one is truncated"
+    maxlen = maxlen or tokenizer.model_max_length
+    n = max(len(i) for i in tokenizer(prompts, verbose=False).input_ids)
+    if n > maxlen: warnings.warn(f"A prompt has {n} tokens; only the first {maxlen} are used")
+    return tokenizer(prompts, padding='max_length', max_length=maxlen, truncation=True, return_tensors='pt').input_ids
+
+@patch
+def encode_text(self:SDBundle, prompts:list, # the prompts
+                maxlen:int|None=None, # pad/truncate length; default the tokenizer's
+               )->torch.Tensor:
+    "What the UNet is conditioned on for each prompt: the text encoder's last hidden state (n, maxlen, hidden)"
+    with torch.no_grad(): return self.text_encoder(clip_ids(self.tokenizer, prompts, maxlen).to(self.device))[0]
+
 def text_enc(prompts:str|list, # one prompt or a list
              sd:SDBundle, # the model bundle
              maxlen:int|None=None, # pad/truncate length; default the tokenizer's
             )->torch.Tensor:
-    "Embed prompts: (n, maxlen, hidden)"
-    prompts, maxlen = _listify(prompts), maxlen or sd.tokenizer.model_max_length
-    ids = sd.tokenizer(prompts, padding='max_length', max_length=maxlen, truncation=True, return_tensors='pt').input_ids
-    n = max(len(i) for i in sd.tokenizer(prompts, verbose=False).input_ids)
-    if n > maxlen: warnings.warn(f"A prompt has {n} tokens; only the first {maxlen} are used")
-    return sd.text_encoder(ids.to(sd.device))[0]
+    "Embed prompts with `sd.encode_text`: (n, maxlen, hidden)"
+    return sd.encode_text(_listify(prompts), maxlen)
 
 # %% ../nbs/00_helpers.ipynb #07b4ae35
 def mask_array(mask, # tensor (any device or dtype), array, list or 'L' PIL image
@@ -357,6 +421,32 @@ def to_eps(sd:SDBundle, # the model bundle
     if pt == 'v_prediction': return ab.sqrt() * out + (1 - ab).sqrt() * x  # v = √ᾱ ε − √(1−ᾱ) x0
     return (x - ab.sqrt() * out) / (1 - ab).sqrt()  # 'sample': out is x0
 
+@patch
+def unet_out(self:SDBundle, x:torch.Tensor, # (b, c, h, w) latents at timestep t
+             t, emb:torch.Tensor, # timestep; (b, L, d) conditioning from encode_text
+             unet:torch.nn.Module|None=None, # a UNet other than self.unet
+            )->torch.Tensor:
+    "The raw output of `unet` (default `self.unet`): the one place a UNet is called"
+    return (unet or self.unet)(x, t, encoder_hidden_states=emb).sample
+
+@patch
+def eps(self:SDBundle, x:torch.Tensor, t, emb:torch.Tensor, # latents, timestep, conditioning
+        uemb:torch.Tensor|None=None, # (b or 1, L, d) unconditional conditioning; None: no guidance
+        g:float=7.5, # guidance scale
+        unet:torch.nn.Module|None=None, # a UNet other than self.unet (with self's prediction type)
+       )->torch.Tensor:
+    "The noise prediction ε for `x` (converted from what the model predicts), guided when `uemb` is given"
+    if uemb is None: return to_eps(self, self.unet_out(x, t, emb, unet), x, t)
+    xx = torch.cat([x, x])
+    eu, ec = to_eps(self, self.unet_out(xx, t, torch.cat([uemb.expand_as(emb), emb]), unet), xx, t).chunk(2)
+    return eu + g * (ec - eu)
+
+@patch
+def x0(self:SDBundle, x:torch.Tensor, t, eps:torch.Tensor)->torch.Tensor:
+    "The clean latents that noise `eps` implies at `x`, timestep `t`"
+    ab = self.scheduler.alphas_cumprod.to(x.device)[int(t)].to(x.dtype)
+    return (x - (1 - ab).sqrt() * eps) / ab.sqrt()
+
 def unet_eps(sd:SDBundle, # the model bundle
              x:torch.Tensor, # (b, c, h, w) latents at timestep t
              t, # timestep
@@ -365,12 +455,8 @@ def unet_eps(sd:SDBundle, # the model bundle
              g:float=7.5, # guidance scale
              unet:torch.nn.Module|None=None, # a UNet other than sd.unet (with sd's prediction type)
             )->torch.Tensor:
-    "The UNet's noise prediction ε for `x` (converted from what the model predicts), guided when `uemb` is given"
-    unet = unet or sd.unet
-    if uemb is None: return to_eps(sd, unet(x, t, encoder_hidden_states=emb).sample, x, t)
-    xx = torch.cat([x, x])
-    eu, ec = to_eps(sd, unet(xx, t, encoder_hidden_states=torch.cat([uemb.expand_as(emb), emb])).sample, xx, t).chunk(2)
-    return eu + g * (ec - eu)
+    "`sd.eps`: the noise prediction ε for `x`, guided when `uemb` is given"
+    return sd.eps(x, t, emb, uemb, g, unet)
 
 # %% ../nbs/00_helpers.ipynb #ee083d91
 def composite(src:Image.Image, # the original image
@@ -388,8 +474,7 @@ def composite(src:Image.Image, # the original image
 # %% ../nbs/00_helpers.ipynb #07f99849
 def native_size(sd:SDBundle)->int:
     "The image side `sd` was trained at: its UNet's `sample_size` times the VAE's scale"
-    s = sd.unet.config.sample_size
-    return (s if isinstance(s, int) else max(s)) * sd.vae_scale
+    return sd.sample_size * sd.vae_scale
 
 def work_size(size:tuple, # (width, height) of the input
               sd:SDBundle, # the model bundle
@@ -416,12 +501,43 @@ def to_input_size(full:Image.Image, # the input image, at its own size
     up = [o.resize(full.size, Image.LANCZOS) for o in outs]
     return up if raw else [composite(full, o, m, feather * full.size[0] / outs[0].size[0]) for o, m in zip(up, masks)]
 
+# %% ../nbs/00_helpers.ipynb #adb1976d
+def _pair(rp, qp):
+    "`rp` and `qp` as two lists of the same length of non-empty strings"
+    rp, qp = (p if isinstance(p, list) else [p] for p in (rp, qp))
+    if len(rp) != len(qp): raise ValueError(f"{len(rp)} reference prompts but {len(qp)} queries")
+    for p in rp + qp:
+        if not isinstance(p, str) or not p.strip(): raise ValueError("Prompts must be non-empty strings")
+    return rp, qp
+
+@dataclass(repr=False)
+class EditInputs:
+    "One edit's inputs, prepared and encoded once: every stage reads them"
+    full:Image.Image # the input, upright RGB, at its own size
+    src:Image.Image # the same at `work_size`
+    x0:torch.Tensor # (1, 4, h, w) latents of `src`
+    er:torch.Tensor; eq:torch.Tensor; u:torch.Tensor # (1, L, d) conditioning of the caption, the query and the negative prompt
+    rp:str; qp:str # the caption (reference text) and the query
+    sd:SDBundle # the model bundle
+    def __repr__(self): return f"EditInputs({self.rp!r} -> {self.qp!r}, {self.full.size} edited at {self.src.size})"
+
+def edit_inputs(init_img, # the image (PIL, path, URL or array)
+                rp:str, qp:str, # the caption of the image and the query
+                sd:SDBundle, # the model bundle
+                neg_prompts:str|None=None, # negative prompt (default: the empty prompt)
+               )->EditInputs:
+    "Stage 1: the image loaded upright, brought to `work_size` and encoded; the three texts encoded in one call"
+    (rp,), (qp,) = _pair(rp, qp)
+    full = load_image(init_img, size=None, multiple=1); src = work_image(full, sd)
+    er, eq, u = sd.encode_text([rp, qp, neg_prompts or '']).chunk(3)
+    return EditInputs(full, src, sd.encode(src), er, eq, u, rp, qp, sd)
+
 # %% ../nbs/00_helpers.ipynb #c0a847cf
 def _whole(v)->bool: return isinstance(v, numbers.Integral) and not isinstance(v, bool)
 def _real(v)->bool: return isinstance(v, numbers.Real) and not isinstance(v, bool) and math.isfinite(v)
 
 ARG_RULES = {  # argument -> (test, what it must be)
-    **{k: (lambda v: _whole(v) and v >= 1, 'a whole number, at least 1') for k in ('n', 'steps', 'mask_steps', 'batch', 'candidates', 'size')},
+    **{k: (lambda v: _whole(v) and v >= 1, 'a whole number, at least 1') for k in ('n', 'steps', 'mask_steps', 'paper_steps', 'judge_n', 'batch', 'candidates', 'size')},
     **{k: (lambda v: _real(v) and 0 < v <= 1, 'a number in (0, 1]') for k in ('s', 'r', 'strength', 'judge_s')},
     **{k: (lambda v: _real(v), 'a finite number') for k in ('g', 'guidance')},
     'grow': (lambda v: _whole(v) and v >= 0, 'a whole number, at least 0'),

@@ -7,155 +7,137 @@ from __future__ import annotations
 import torch, numpy as np
 from pathlib import Path
 from PIL import Image
+from fastcore.basics import patch
+from fastcore.meta import delegates
 from .helpers import *
-from .purist import _pair, iou
-from .fast import create_mask_fast, improve_mask, refine_mask, grow_mask, mask_boxes, eps_pair
-from .masked import paperDiffEdit
+from .purist import iou
+from .fast import create_mask_fast, improve_mask, refine_mask, grow_mask, mask_boxes, eps_pair, load_mask, edit_mask, EditMask, paperDiffEdit
+from .masked import paper_edit
 
 # %% auto #0
-__all__ = ['inpaint_pipe', 'load_mask', 'query_score', 'fastDiffEdit', 'bestDiffEdit']
+__all__ = ['inpaint_pipe', 'query_score', 'inpaint_edit', 'best_first', 'fastDiffEdit', 'bestDiffEdit']
 
 # %% ../nbs/04_inpaint.ipynb #4abf4ed6
-def inpaint_pipe(sd:SDBundle, # the model bundle
-                 unet=None, # default: the bundle's inpainting UNet if it has one, else its UNet
-                ):
-    "diffusers' `StableDiffusionInpaintPipeline` sharing the bundle's modules"
+@patch
+def inpaint_pipeline(self:SDBundle, unet=None, # default: the bundle's inpainting UNet if it has one, else its UNet
+                    ):
+    "diffusers' `StableDiffusionInpaintPipeline` sharing the bundle's modules (the adapter's inpainting seam)"
     from diffusers import StableDiffusionInpaintPipeline
-    pt = sd.inpaint_prediction_type if unet is None and sd.inpaint_unet is not None else sd.prediction_type  # the pipeline reads the UNet's own output
-    pipe = StableDiffusionInpaintPipeline(vae=sd.vae, text_encoder=sd.text_encoder, tokenizer=sd.tokenizer,
-        unet=unet or sd.inpaint_unet or sd.unet, scheduler=type(sd.scheduler).from_config(sd.scheduler.config, prediction_type=pt),
+    pt = self.inpaint_prediction_type if unet is None and self.inpaint_unet is not None else self.prediction_type  # the pipeline reads the UNet's own output
+    pipe = StableDiffusionInpaintPipeline(vae=self.vae, text_encoder=self.text_encoder, tokenizer=self.tokenizer,
+        unet=unet or self.inpaint_unet or self.unet, scheduler=type(self.scheduler).from_config(self.scheduler.config, prediction_type=pt),
         safety_checker=None, feature_extractor=None, requires_safety_checker=False)
     pipe.set_progress_bar_config(disable=True)
     return pipe
 
-# %% ../nbs/04_inpaint.ipynb #29d06b6a
-def load_mask(src, # path, PIL image, array or tensor; white (nonzero) = edit
-              size:tuple, # (width, height) of the image it belongs to
-             )->np.ndarray:
-    "A user mask as a float (height, width) array in [0, 1] at the image's size"
-    if isinstance(src, (str, Path)):
-        if not Path(src).is_file(): raise FileNotFoundError(f"No mask file at {str(src)!r}")
-        src = Image.open(src)
-    if isinstance(src, Image.Image):
-        a = np.asarray(src.convert('L'), np.float32) / 255
-    else:
-        a = mask_array(src)
-        if a.ndim == 3: a = a.max(-1)
-        if a.max() > 1: a = a / 255
-    return upsample_mask(a, size, smooth=False)
+@patch
+def pipe_prompts(self:SDBundle, emb:torch.Tensor, uemb:torch.Tensor)->dict:
+    "A prompt's and a negative prompt's conditioning (from `encode_text`) as a diffusers pipeline takes them"
+    return dict(prompt_embeds=emb, negative_prompt_embeds=uemb)
+
+def inpaint_pipe(sd:SDBundle, unet=None)->object:
+    "`sd.inpaint_pipeline(unet)`: diffusers' inpainting pipeline sharing the bundle's modules"
+    return sd.inpaint_pipeline(unet)
 
 # %% ../nbs/04_inpaint.ipynb #61756203
 @torch.no_grad()
 def query_score(imgs:list, # PIL images of one size, e.g. candidate edits
-                rp:str, qp:str, # reference and query texts
+                rp:str|torch.Tensor, qp:str|torch.Tensor, # reference and query texts, or their encodings (as in EditInputs)
                 mask, # (h, w) mask at any resolution: where to judge
                 sd:SDBundle, # the model bundle
                 n:int=10, s:float=0.5, seed:int=0, steps:int=50, batch:int=32, # draws, noising strength, their seed, as in the mask
                )->torch.Tensor:
     "How much better the model predicts noise on each image given `qp` than given `rp`, inside `mask`: (k,), higher = more the query"
-    x0, (er, eq) = pil_to_latents(imgs, sd), text_enc([rp, qp], sd).chunk(2)
+    x0, (er, eq) = sd.encode(imgs), (text_enc(t, sd) if isinstance(t, str) else t for t in (rp, qp))
     k, z = len(x0), draw_noise(n, x0.shape[1:], seed, sd).repeat(len(x0), 1, 1, 1)  # the same draws for every image
     lr, lq = (((e.float() - z.float())**2).mean(1) for e in eps_pair(x0.repeat_interleave(n, 0), er, eq, z, sd, s, steps, batch))
     w = torch.from_numpy(upsample_mask(mask, x0.shape[-1:-3:-1])).to(lr.device)
     return (((lr - lq) * w).sum((-2, -1)) / w.sum().clamp(min=1e-6)).view(k, n).mean(1).cpu()
 
 # %% ../nbs/04_inpaint.ipynb #30deda86
-def _inpaint(pipe, src:Image.Image, qp:str, m, grow:int, k:int, g:float, steps:int, seed:int, raw:bool, feather:float)->list:
-    "`k` inpaintings of `src` (seeds `seed`, `seed+1`, ...) inside `m` grown by `grow` pixels, composited with `m` itself unless `raw`"
+def inpaint_edit(ei:EditInputs, # the edit's inputs (`edit_inputs`)
+                 mask, # an EditMask, or a mask at latent or pixel resolution
+                 k:int=1, grow:int=0, # candidates (seeds seed, seed+1, ...); pixels the pipeline's mask is grown by
+                 g:float=7.5, steps:int=20, seed:int=0, # guidance, inpainting steps, first seed
+                 raw:bool=False, feather:float=1., progress:bool=False, # raw: not composited; feather: as in `composite`
+                )->list:
+    "Stage 3, inpainting: `k` inpaintings inside `mask` grown by `grow` (composited with the mask itself), at the working size"
+    m, src = getattr(mask, 'mask', mask), ei.src
     pm = grow_mask(upsample_mask(m, src.size, smooth=False), grow) if grow else m
+    pipe = ei.sd.inpaint_pipeline(); pipe.set_progress_bar_config(disable=not progress)
     gs = [torch.Generator().manual_seed(seed + j) for j in range(k)]
-    out = pipe(prompt=qp, image=src, mask_image=mask_to_pil(pm, src.size), height=src.size[1], width=src.size[0], num_inference_steps=steps,
-               guidance_scale=g, num_images_per_prompt=k, generator=gs if k > 1 else gs[0]).images
+    out = pipe(**ei.sd.pipe_prompts(ei.eq, ei.u), image=src, mask_image=mask_to_pil(pm, src.size), height=src.size[1], width=src.size[0],
+               num_inference_steps=steps, guidance_scale=g, num_images_per_prompt=k, generator=gs if k > 1 else gs[0]).images
     return out if raw else [composite(src, o, m, feather) for o in out]
 
-def _edit_mask(src, rp, qp, sd, n, s, seed, rule, improve, refine, mask, mask_mode)->tuple:
-    "`(mask, tight)`: the mask an edit uses (the fast mask, improved, refined; a user's; or the two united) and the one its boxes hug"
-    if mask_mode not in ('replace', 'union'): raise ValueError(f"mask_mode must be 'replace' or 'union', not {mask_mode!r}")
-    if mask is not None and mask_mode == 'replace': m = load_mask(mask, src.size); return m, m
-    m = create_mask_fast(src, rp, qp, sd, n=n, s=s, seed=seed, rule=rule)
-    m = improve_mask(m) if improve else m
-    tight = refine_mask(src, m, keep=False) if refine else m
-    if refine: m = tight | (upsample_mask(m, src.size) > 0.5)  # refine_mask(src, m), GrabCut run once
-    if mask is None: return m, tight
-    u = load_mask(mask, src.size)
-    return np.maximum(u, upsample_mask(m, src.size, smooth=False)), np.maximum(u, upsample_mask(tight, src.size, smooth=False))
+def best_first(ei:EditInputs, # the edit's inputs
+               cands:list, # `(mask, image)` pairs at the working size, from any editors
+               judge_s:float=0.9, seed:int=0, n:int=10, # `query_score`'s noising strength, seed and draws
+              )->list:
+    "`cands` best first by `query_score` inside all their masks (from the encoded texts)"
+    if len(cands) < 2: return cands
+    judge = np.maximum.reduce([upsample_mask(getattr(m, 'mask', m), ei.src.size, smooth=False) for m, _ in cands])
+    sc = query_score([o for _, o in cands], ei.er, ei.eq, judge, ei.sd, n=n, s=judge_s, seed=seed)
+    return [cands[i] for i in sc.argsort(descending=True)]
 
 def _check_candidates(box, k:int):
     "Fail early on a `box` or `candidates` the inpaintings cannot take"
     if k < 1: raise ValueError(f"candidates must be at least 1, not {k}")
     if box not in (False, True, 'both'): raise ValueError(f"box must be False, True or 'both', not {box!r}")
 
-def _inpaintings(src, qp, m, tight, sd, box, grow, k, g, steps, seed, raw, progress, feather)->list:
-    "`(mask, image)` pairs: `k` inpaintings inside `m`, the boxes of `tight` (`box=True`) or each (`box='both'`)"
-    boxes = mask_boxes(upsample_mask(tight, src.size, smooth=False)) if box else None
-    pipe = inpaint_pipe(sd); pipe.set_progress_bar_config(disable=not progress)
-    return [(mm, o) for mm in {False: [m], True: [boxes], 'both': [boxes, m]}[box]
-            for o in _inpaint(pipe, src, qp, mm, grow, k, g, steps, seed, raw, feather)]
+def _rooms(em:EditMask, box)->list:
+    "The masks inpaintings fill: the mask (`box=False`), the boxes of its tight region (`True`), or both"
+    return {False: [em.mask], True: [em.room(box=True, tight=True).mask], 'both': [em.room(box=True, tight=True).mask, em.mask]}[box]
 
-def _best_first(outs:list, rp, qp, sd, judge_s, seed)->list:
-    "`(mask, image)` pairs best first by `query_score` (inside all their masks)"
-    if len(outs) > 1:
-        size = outs[0][1].size
-        judge = np.maximum.reduce([upsample_mask(mm, size, smooth=False) for mm, _ in outs])
-        sc = query_score([o for _, o in outs], rp, qp, judge, sd, s=judge_s, seed=seed)
-        outs = [outs[i] for i in sc.argsort(descending=True)]
-    return outs
+def _inpaintings(ei:EditInputs, em:EditMask, box, kw:dict)->list:
+    "`(mask, image)` pairs: `inpaint_edit(ei, mask, **kw)` for each of `_rooms(em, box)`"
+    return [(mm, o) for mm in _rooms(em, box) for o in inpaint_edit(ei, mm, **kw)]
+
+def _finish(ei:EditInputs, outs:list, feather:float, raw:bool)->tuple:
+    "`(mask, images)` of ranked `(mask, image)` pairs, the images at the input's size"
+    return outs[0][0], to_input_size(ei.full, [o for _, o in outs], [m for m, _ in outs], feather, raw)
 
 def fastDiffEdit(init_img, # the image (PIL, path or URL)
                  rp:str, # reference text: a caption of the image
                  qp:str, # query text: what the image should become
                  sd:SDBundle, # the model bundle
-                 n:int=20, # noise draws for the mask
-                 s:float=0.5, # mask noising strength
-                 rule:str='zscore', # mask rule, see diff_mask
-                 improve:bool=True, # grow the inferred mask with improve_mask
-                 refine:bool=False, # snap the inferred mask to the image with refine_mask (GrabCut)
-                 mask:Image.Image|np.ndarray|torch.Tensor|None=None, # a user mask (any resolution) ...
-                 mask_mode:str='replace', # ... used instead of ('replace') or together with ('union') the inferred one
+                 n:int=20, s:float=0.5, rule:str='zscore', # the fast mask: draws, noising strength, rule (see rule_score)
+                 improve:bool=True, refine:bool=False, # improve_mask; refine_mask (GrabCut)
+                 mask:Image.Image|np.ndarray|torch.Tensor|None=None, mask_mode:str='replace', # a user mask, instead of or with the inferred one
                  box:bool|str=False, # True: each region of the mask filled out to its bounding box (room for a new shape); 'both': candidates of each
                  grow:int=0, # pixels to grow the mask the pipeline gets by (the composite keeps the mask itself)
                  candidates:int=1, # inpaint with seeds seed, seed+1, ... (per mask); return them all, best first by query_score
                  judge_s:float=0.9, # noising strength query_score judges the candidates at
-                 g:float=7.5, # guidance scale of the inpainting
-                 steps:int=20, # inpainting steps
-                 seed:int=0, # seeds the mask draws and the inpainting
-                 raw:bool=False, # return the pipeline's output, not composited onto the source
-                 feather:float=1., # composite: blur (px) of the mask's inner edge; 0: a hard edge
-                 progress:bool=False,
+                 g:float=7.5, steps:int=20, seed:int=0, # inpainting guidance and steps; seeds the mask draws and the inpainting
+                 raw:bool=False, feather:float=1., progress:bool=False, # raw: the pipeline's output; feather: as in composite
                 )->tuple:
     "The tutorial's FastDiffEdit: fast mask, then diffusers' inpainting pipeline (at `work_size`): `(mask, images)` (the mask of the first image)"
     _check_candidates(box, candidates)
     check_args(n=n, s=s, grow=grow, candidates=candidates, judge_s=judge_s, g=g, steps=steps, seed=seed, feather=feather)
-    (rp,), (qp,) = _pair(rp, qp)
-    full = load_image(init_img, size=None, multiple=1)
-    src = work_image(full, sd)
-    m, tight = _edit_mask(src, rp, qp, sd, n, s, seed, rule, improve, refine, mask, mask_mode)
-    outs = _best_first(_inpaintings(src, qp, m, tight, sd, box, grow, candidates, g, steps, seed, raw, progress, feather), rp, qp, sd, judge_s, seed)
-    return outs[0][0], to_input_size(full, [o for _, o in outs], [mm for mm, _ in outs], feather, raw)
+    ei = edit_inputs(init_img, rp, qp, sd)
+    em = edit_mask(ei, n=n, s=s, seed=seed, rule=rule, improve=improve, refine=refine, mask=mask, mask_mode=mask_mode)
+    outs = _inpaintings(ei, em, box, dict(k=candidates, grow=grow, g=g, steps=steps, seed=seed, raw=raw, feather=feather, progress=progress))
+    return _finish(ei, best_first(ei, outs, judge_s, seed), feather, raw)
 
 # %% ../nbs/04_inpaint.ipynb #55ecc683
+@delegates(fastDiffEdit, but=['improve', 'box', 'grow', 'candidates', 'rule', 'refine', 'steps'])
 def bestDiffEdit(init_img, # the image (PIL, path or URL)
                  rp:str, # reference text: a caption of the image
                  qp:str, # query text: what the image should become
                  sd:SDBundle, # the model bundle
-                 n:int=20, s:float=0.5, rule:str='paper', refine:bool=True, # the mask, as in fastDiffEdit
-                 mask:Image.Image|np.ndarray|torch.Tensor|None=None, mask_mode:str='replace', # a user mask, as in fastDiffEdit
-                 box:bool|str=True, grow:int=2, candidates:int=4, # the inpaintings, as in fastDiffEdit ('both': inside the mask too)
-                 r:float=0.5, # encoding ratio of the paper's edit (inside the mask's boxes, grown 1 pixel)
-                 judge_s:float=0.9, # noising strength query_score judges at
-                 g:float=7.5, # guidance scale of both editors
-                 steps:int=20, # inpainting steps (the paper's edit takes its own default, 50 DDIM steps)
-                 seed:int=0, # seeds the mask draws, the inpaintings and the judge's draws
-                 raw:bool=False, feather:float=1., progress:bool=False, # as in fastDiffEdit
-                )->tuple:
+                 rule:str='paper', refine:bool=True, # the mask: the paper's rule, snapped to the image
+                 box:bool|str=True, grow:int=2, candidates:int=4, # inpaintings in the boxes of the refined segment ('both': in the mask too)
+                 r:float=0.5, # encoding ratio of the paper's edit (inside the same boxes, grown 1 pixel)
+                 steps:int=20, paper_steps:int=50, judge_n:int=10, # inpainting steps; DDIM steps of the paper's edit; the judge's draws
+                 **kwargs)->tuple:
     "Inpaintings and the paper's edit of one mask, best first by `query_score`: `(mask, images)` (the mask of the first image)"
+    o = dict(n=20, s=0.5, mask=None, mask_mode='replace', judge_s=0.9, g=7.5, seed=0, raw=False, feather=1., progress=False) | kwargs
     _check_candidates(box, candidates)
-    check_args(n=n, s=s, grow=grow, candidates=candidates, r=r, judge_s=judge_s, g=g, steps=steps, seed=seed, feather=feather)
-    (rp,), (qp,) = _pair(rp, qp)
-    full = load_image(init_img, size=None, multiple=1)
-    src = work_image(full, sd)
-    m, tight = _edit_mask(src, rp, qp, sd, n, s, seed, rule, False, refine, mask, mask_mode)
-    outs = _inpaintings(src, qp, m, tight, sd, box, grow, candidates, g, steps, seed, raw, progress, feather)
-    pm, po = paperDiffEdit(src, rp, qp, sd, mask=tight, box=True, grow=1, r=r, g=g, raw=raw, feather=feather, progress=progress)
-    outs = _best_first(outs + [(pm, po[0])], rp, qp, sd, judge_s, seed)
-    return outs[0][0], to_input_size(full, [o for _, o in outs], [mm for mm, _ in outs], feather, raw)
+    check_args(grow=grow, candidates=candidates, r=r, steps=steps, paper_steps=paper_steps, judge_n=judge_n, **{k: v for k, v in o.items() if k in ARG_RULES})
+    ei = edit_inputs(init_img, rp, qp, sd)
+    em = edit_mask(ei, n=o['n'], s=o['s'], seed=o['seed'], rule=rule, refine=refine, mask=o['mask'], mask_mode=o['mask_mode'])
+    ed = dict(g=o['g'], raw=o['raw'], feather=o['feather'], progress=o['progress'])
+    outs = _inpaintings(ei, em, box, dict(k=candidates, grow=grow, steps=steps, seed=o['seed'], **ed))
+    pm = em.room(box=True, grow=1, tight=True)
+    outs.append((pm.mask, paper_edit(ei, pm, r, None, steps=paper_steps, **ed)[0]))
+    return _finish(ei, best_first(ei, outs, o['judge_s'], o['seed'], judge_n), o['feather'], o['raw'])

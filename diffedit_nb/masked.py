@@ -11,8 +11,8 @@ from .helpers import *
 from .purist import create_mask, _pair, iou
 
 # %% auto #0
-__all__ = ['masked_diffusion', 'prompt_2_img_diffedit', 'psnr_outside', 'diffEdit', 'ddim_invert', 'paper_decode',
-           'paperDiffEdit']
+__all__ = ['masked_diffusion', 'blend_edit', 'prompt_2_img_diffedit', 'psnr_outside', 'diffEdit', 'ddim_invert', 'paper_decode',
+           'paper_edit']
 
 # %% ../nbs/02_masked_diffusion.ipynb #ff9460ca
 def _mask_like(mask, x:torch.Tensor)->torch.Tensor:
@@ -40,6 +40,17 @@ def masked_diffusion(x0:torch.Tensor, # (1, 4, h, w) scaled image latents
     return x
 
 # %% ../nbs/02_masked_diffusion.ipynb #8bc67ec1
+def blend_edit(ei:EditInputs, # the edit's inputs (`edit_inputs`)
+               mask, # an EditMask, or a mask at latent or pixel resolution
+               g:float=7.5, seed:int=100, strength:float=0.7, steps:int=70, # guidance, noise seed, strength, DDIM steps
+               raw:bool=False, progress:bool=False, # raw: the decoder's output, not composited onto the source
+              )->list:
+    "Stage 3, the tutorial's editor: blended masked diffusion inside `mask`, at the working size"
+    m = getattr(mask, 'mask', mask)
+    x = masked_diffusion(ei.x0, ei.er, ei.eq, ei.u, m, draw_noise(1, ei.x0.shape[1:], seed, ei.sd), ei.sd, g, strength, steps, progress)
+    out = ei.sd.decode(x)
+    return out if raw else [composite(ei.src, o, m) for o in out]
+
 def prompt_2_img_diffedit(rp:str, # reference text: a caption of the image
                           qp:str, # query text: what the image should become
                           init_img, # the image (PIL, path or URL)
@@ -55,15 +66,8 @@ def prompt_2_img_diffedit(rp:str, # reference text: a caption of the image
                          )->list:
     "Edit `init_img` inside `mask` towards `qp` with the tutorial's blended masked diffusion (at `work_size`; returned at the input's size)"
     check_args(g=g, seed=seed, strength=strength, steps=steps)
-    (rp,), (qp,) = _pair(rp, qp)
-    full = load_image(init_img, size=None, multiple=1)
-    src = work_image(full, sd)
-    x0 = pil_to_latents(src, sd)
-    er, eq = text_enc([rp, qp], sd).chunk(2)
-    x = masked_diffusion(x0, er, eq, text_enc([neg_prompts or ''], sd), mask, draw_noise(1, x0.shape[1:], seed, sd),
-                         sd, g, strength, steps, progress)
-    out = latents_to_pil(x, sd)
-    return to_input_size(full, out if raw else [composite(src, o, mask) for o in out], [mask] * len(out), raw=raw)
+    ei = edit_inputs(init_img, rp, qp, sd, neg_prompts)
+    return to_input_size(ei.full, blend_edit(ei, mask, g, seed, strength, steps, raw, progress), [mask], raw=raw)
 
 # %% ../nbs/02_masked_diffusion.ipynb #85524994
 def psnr_outside(a:Image.Image, b:Image.Image, mask)->float:
@@ -91,8 +95,9 @@ def diffEdit(init_img, # the image (PIL, path or URL)
             )->tuple:
     "The tutorial's DiffEdit: purist mask, then blended masked diffusion: `(mask, images)`"
     check_args(strength=strength, steps=steps, mask_steps=mask_steps)  # the mask's own are checked by create_mask
-    mask = create_mask(init_img, rp, qp, sd, n=n, s=s, g=g, seed=seed, steps=mask_steps, batch=batch, rule=rule, progress=progress)
-    return mask, prompt_2_img_diffedit(rp, qp, init_img, mask, sd, g=g, seed=seed, strength=strength, steps=steps, raw=raw, progress=progress)
+    ei = edit_inputs(init_img, rp, qp, sd)
+    mask = create_mask(ei, rp, qp, sd, n=n, s=s, g=g, seed=seed, steps=mask_steps, batch=batch, rule=rule, progress=progress)
+    return mask, to_input_size(ei.full, blend_edit(ei, mask, g, seed, strength, steps, raw, progress), [mask], raw=raw)
 
 # %% ../nbs/02_masked_diffusion.ipynb #729ca4c9
 @torch.no_grad()
@@ -129,41 +134,15 @@ def paper_decode(inv:dict, # ddim_invert's latents
         x = m*x + (1-m)*inv[int(ts[i+1]) if i+1 < len(ts) else -1]
     return x
 
-# %% ../nbs/02_masked_diffusion.ipynb #ba83be5b
-def paperDiffEdit(init_img, # the image (PIL, path or URL)
-                  rp:str, # reference text: a caption of the image
-                  qp:str, # query text: what the image should become
-                  sd:SDBundle, # the model bundle
-                  mask:Image.Image|np.ndarray|torch.Tensor|None=None, # a mask to use instead of inferring one
-                  n:int=20, # noise draws for the mask
-                  s:float=0.5, # mask noising strength
-                  rule:str='paper', # mask rule, see diff_mask
-                  refine:bool=True, # snap the inferred mask to the image with refine_mask (GrabCut)
-                  box:bool=False, # fill each region of the mask out to its bounding box (room for a new shape)
-                  grow:int=0, # pixels to grow the mask by
-                  r:float=0.5, # encoding ratio of the inversion
-                  strength:float|None=None, # edit strength (<= r; default r)
-                  g:float=7.5, # guidance scale of the decoding
-                  steps:int=50, # DDIM steps of a full run
-                  seed:int=0, # seeds the mask draws
-                  raw:bool=False, # return the decoded latents, not composited onto the source
-                  feather:float=1., # composite: blur (px) of the mask's inner edge; 0: a hard edge
-                  progress:bool=False,
-                 )->tuple:
-    "The paper's DiffEdit: mask, DDIM inversion, masked decoding (at `work_size`): `(mask, images at the input's size)`"
-    from diffedit_nb.fast import mask_from_latents, refine_mask, grow_mask, mask_boxes
-    check_args(n=n, s=s, grow=grow, r=r, strength=strength, g=g, steps=steps, seed=seed, feather=feather)
-    (rp,), (qp,) = _pair(rp, qp)
-    full = load_image(init_img, size=None, multiple=1)
-    src = work_image(full, sd)
-    x0 = pil_to_latents(src, sd)
-    er, eq, uemb = text_enc([rp, qp, ''], sd).chunk(3)
-    if mask is None:
-        mask = mask_from_latents(x0, er, eq, uemb, sd, n=n, s=s, seed=seed, rule=rule, steps=steps)
-        if refine: mask = refine_mask(src, mask)
-    if box or grow:
-        pm = upsample_mask(mask, src.size, smooth=False)
-        mask = grow_mask(mask_boxes(pm) if box else pm, grow)
-    inv = ddim_invert(x0, er, sd, steps, r, progress)
-    out = latents_to_pil(paper_decode(inv, eq, uemb, mask, sd, g, strength or r, steps, progress), sd)
-    return mask, to_input_size(full, out if raw else [composite(src, o, mask, feather) for o in out], [mask] * len(out), feather, raw)
+# %% ../nbs/02_masked_diffusion.ipynb #fc59b9e2
+def paper_edit(ei:EditInputs, # the edit's inputs (`edit_inputs`)
+               mask, # an EditMask, or a mask at latent or pixel resolution
+               r:float=0.5, strength:float|None=None, # encoding ratio of the inversion; edit strength (<= r; default r)
+               g:float=7.5, steps:int=50, # guidance scale of the decoding; DDIM steps of a full run
+               raw:bool=False, feather:float=1., progress:bool=False, # as in `composite`; raw: not composited
+              )->list:
+    "Stage 3, the paper's editor: DDIM inversion with the caption, masked decoding with the query, at the working size"
+    m = getattr(mask, 'mask', mask)
+    inv = ddim_invert(ei.x0, ei.er, ei.sd, steps, r, progress)
+    out = ei.sd.decode(paper_decode(inv, ei.eq, ei.u, m, ei.sd, g, strength or r, steps, progress))
+    return out if raw else [composite(ei.src, o, m, feather) for o in out]

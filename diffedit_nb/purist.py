@@ -8,9 +8,11 @@ import torch, warnings, numpy as np
 from tqdm.auto import tqdm
 from PIL import Image
 from .helpers import *
+from .helpers import _pair
 
 # %% auto #0
-__all__ = ['RULES', 'img2img', 'prompt_2_img_i2i', 'diff_mask', 'same_texts', 'create_mask', 'iou', 'mask_diff']
+__all__ = ['RULES', 'img2img', 'prompt_2_img_i2i', 'rule_score', 'diff_mask', 'same_texts', 'purist_diffs', 'create_mask', 'iou',
+           'mask_diff']
 
 # %% ../nbs/01_purist_mask.ipynb #ec9aff13
 @torch.no_grad()
@@ -51,13 +53,12 @@ def prompt_2_img_i2i(prompts:str|list, # one prompt per output
 # %% ../nbs/01_purist_mask.ipynb #c2efc370
 RULES = ('zscore', 'paper', 'diffusers')
 
-def diff_mask(diffs:torch.Tensor, # (n, c, h, w) reference-minus-query differences, any scale
-              rule:str='zscore', # 'zscore', 'paper' or 'diffusers'
-              threshold:float|None=None, # default: 0 for zscore, 0.5 for the others
-              soft:bool=False, # return the [0, 1] score instead of a 0/1 mask
-             )->torch.Tensor:
-    "Aggregate differences into an (h, w) mask: 1 where reference and query disagree"
-    m = diffs.float().abs().mean((0, 1))  # (n, c, h, w) -> (h, w)
+def rule_score(m:torch.Tensor, # (h, w) mean absolute difference at each latent cell
+               rule:str='zscore', # 'zscore', 'paper' or 'diffusers'
+               threshold:float|None=None, # default: 0 for zscore, 0.5 for the others
+               soft:bool=False, # return the [0, 1] score instead of a 0/1 mask
+              )->torch.Tensor:
+    "The mask (or its soft score) a rule draws from a difference map: 1 where reference and query disagree"
     if rule not in RULES: raise ValueError(f"rule must be one of {RULES}, not {rule!r}")
     if m.max() <= 0 or (rule == 'zscore' and m.std() == 0): return torch.zeros_like(m)
     if rule == 'zscore': score = torch.sigmoid((m - m.mean()) / m.std() - (threshold or 0)); threshold = 0.5
@@ -65,21 +66,34 @@ def diff_mask(diffs:torch.Tensor, # (n, c, h, w) reference-minus-query differenc
     else: c = 3 * m.mean(); score = m.clamp(0, c) / c
     return score if soft else (score > (0.5 if threshold is None else threshold)).float()
 
-# %% ../nbs/01_purist_mask.ipynb #0a4474e4
-def _pair(rp, qp):
-    rp, qp = (p if isinstance(p, list) else [p] for p in (rp, qp))
-    if len(rp) != len(qp): raise ValueError(f"{len(rp)} reference prompts but {len(qp)} queries")
-    for p in rp + qp:
-        if not isinstance(p, str) or not p.strip(): raise ValueError("Prompts must be non-empty strings")
-    return rp, qp
+def diff_mask(diffs:torch.Tensor, # (n, c, h, w) reference-minus-query differences, any scale
+              rule:str='zscore', threshold:float|None=None, soft:bool=False, # see rule_score
+             )->torch.Tensor:
+    "Aggregate differences into an (h, w) mask with `rule_score`: 1 where reference and query disagree"
+    return rule_score(diffs.float().abs().mean((0, 1)), rule, threshold, soft)
 
+# %% ../nbs/01_purist_mask.ipynb #0a4474e4
 def same_texts(er:torch.Tensor, eq:torch.Tensor)->bool:
     "Do the reference and query embed identically? Then the mask is empty (with a warning), whatever rounding says"
     if not torch.equal(er, eq): return False
     warnings.warn("The reference and query texts encode identically: the mask is empty and the image will not change")
     return True
 
-def create_mask(init_img, # the image (PIL, path or URL)
+def purist_diffs(ei:EditInputs, # the edit's inputs
+                 n:int=10, s:float=0.5, g:float=7.5, seed:int=0, steps:int=50, batch:int=10, progress:bool=False, # see create_mask
+                )->torch.Tensor:
+    "Reference-minus-query differences of `n` full img2img runs per text: (n, 4, h, w)"
+    noise, k = draw_noise(n, ei.x0.shape[1:], seed, ei.sd), max(1, batch // 2)
+    if same_texts(ei.er, ei.eq): return torch.zeros_like(noise)
+    diffs = []
+    for i in tqdm(range(0, n, k), disable=not progress, desc='purist mask'):
+        z = noise[i:i + k]; b = len(z)
+        out = img2img(ei.x0.expand(2*b, -1, -1, -1), torch.cat([ei.er.expand(b, -1, -1), ei.eq.expand(b, -1, -1)]),
+                      torch.cat([z, z]), ei.sd, ei.u, g, s, steps)
+        diffs.append(out[:b] - out[b:])
+    return torch.cat(diffs)
+
+def create_mask(init_img, # the image (PIL, path or URL), or its EditInputs
                 rp:str, # reference text: a caption of the image
                 qp:str, # query text: what the image should become
                 sd:SDBundle, # the model bundle
@@ -94,18 +108,8 @@ def create_mask(init_img, # the image (PIL, path or URL)
                )->torch.Tensor:
     "DiffEdit mask from `n` full img2img runs per text: (h, w) at latent resolution"
     check_args(n=n, s=s, g=g, seed=seed, steps=steps, batch=batch)
-    (rp,), (qp,) = _pair(rp, qp)
-    x0 = pil_to_latents(work_image(init_img, sd), sd)
-    (er, eq), uemb = text_enc([rp, qp], sd).chunk(2), text_enc([''], sd)
-    noise = draw_noise(n, x0.shape[1:], seed, sd)
-    if same_texts(er, eq): return diff_mask(torch.zeros_like(noise), rule, threshold, soft)
-    diffs = []
-    for i in tqdm(range(0, n, max(1, batch // 2)), disable=not progress, desc='purist mask'):
-        z = noise[i:i + max(1, batch // 2)]; k = len(z)
-        out = img2img(x0.expand(2*k, -1, -1, -1), torch.cat([er.expand(k, -1, -1), eq.expand(k, -1, -1)]),
-                      torch.cat([z, z]), sd, uemb, g, s, steps)
-        diffs.append(out[:k] - out[k:])
-    return diff_mask(torch.cat(diffs), rule, threshold, soft)
+    ei = init_img if isinstance(init_img, EditInputs) else edit_inputs(init_img, rp, qp, sd)
+    return diff_mask(purist_diffs(ei, n, s, g, seed, steps, batch, progress), rule, threshold, soft)
 
 # %% ../nbs/01_purist_mask.ipynb #c8c110ee
 def iou(mask, truth)->float:
