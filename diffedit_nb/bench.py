@@ -66,36 +66,38 @@ def mask_methods(sd:SDBundle, pipe, n:int=10, seed:int=0)->dict:
             'fast, paper rule + refine_mask': lambda i, r, q: refine_mask(i, fast(rule='paper')(i, r, q)),
             'diffusers generate_mask': lambda i, r, q: diffusers_mask(pipe, i, r, q, n, seed)}
 
+def _first(f):
+    "`f` returning `(mask, images)` as a method returning `(mask, first image)`"
+    def g(*a): m, o = f(*a); return m, o[0]
+    return g
+
+def _inpaint_methods(sd:SDBundle, n:int, seed:int)->dict:
+    "The inpainting rows: the tutorial's FastDiffEdit, then the paper's rule snapped to the image, grown, boxed, best of k"
+    inpaint = lambda **kw: _first(lambda i, r, q, t: fastDiffEdit(i, r, q, sd, n=n, seed=seed, rule='paper', improve=False, refine=True, **kw))
+    return {'ours: inpaint (FastDiffEdit, tutorial)': _first(lambda i, r, q, t: fastDiffEdit(i, r, q, sd, n=n, seed=seed)),
+            'ours: inpaint + paper rule + refine_mask': inpaint(), 'ours: inpaint, refined, grown 2 px': inpaint(grow=2),
+            'ours: inpaint, refined, grown 2 px, best of 4': inpaint(grow=2, candidates=4),
+            'ours: inpaint, refined, boxes grown 1 px': inpaint(box=True, grow=1),
+            'ours: inpaint, refined, mask or boxes grown 2 px, best of 8': inpaint(box='both', grow=2, candidates=4),
+            'ours: inpaint, mask or boxes, best of 8, hard edge (feather=0)': inpaint(box='both', grow=2, candidates=4, feather=0)}
+
 def edit_methods(sd:SDBundle, pipe, n:int=10, seed:int=0)->dict:
     "name -> f(img, rp, qp, truth) returning (mask, edited image), for every full edit compared (only ceilings see `truth`)"
     def blend(i, r, q, t):
         m = create_mask_fast(i, r, q, sd, n=n, seed=seed, rule='paper')
         return m, prompt_2_img_diffedit(r, q, i, m, sd, seed=seed, strength=0.5, steps=50)[0]
-    def diffusers(i, r, q, t):
-        m = diffusers_mask(pipe, i, r, q, n, seed)
-        return m, diffusers_edit(pipe, i, r, q, m, seed)
-    def first(f):  # (mask, images) -> (mask, first image)
-        def g(*a): m, o = f(*a); return m, o[0]
-        return g
-    def inpaint(**kw):  # the paper's rule, snapped to the image, then inpainted
-        return lambda i, r, q, t: fastDiffEdit(i, r, q, sd, n=n, seed=seed, rule='paper', improve=False, refine=True, **kw)
-    return {'ours: fast mask + blend': blend,
-            'ours: paper (fast mask + inversion)': first(lambda i, r, q, t: paperDiffEdit(i, r, q, sd, n=n, seed=seed, refine=False)),
-            'ours: paper + refine_mask': first(lambda i, r, q, t: paperDiffEdit(i, r, q, sd, n=n, seed=seed, refine=True)),
-            'ours: paper, boxes grown 1 px': first(lambda i, r, q, t: paperDiffEdit(i, r, q, sd, n=n, seed=seed, box=True, grow=1)),
-            'ours: inpaint (FastDiffEdit, tutorial)': first(lambda i, r, q, t: fastDiffEdit(i, r, q, sd, n=n, seed=seed)),
-            'ours: inpaint + paper rule + refine_mask': first(inpaint()),
-            'ours: inpaint, refined, grown 2 px': first(inpaint(grow=2)),
-            'ours: inpaint, refined, grown 2 px, best of 4': first(inpaint(grow=2, candidates=4)),
-            'ours: inpaint, refined, boxes grown 1 px': first(inpaint(box=True, grow=1)),
-            'ours: inpaint, refined, mask or boxes grown 2 px, best of 8': first(inpaint(box='both', grow=2, candidates=4)),
-            'ours: inpaint, mask or boxes, best of 8, hard edge (feather=0)': first(inpaint(box='both', grow=2, candidates=4, feather=0)),
-            'ours: best of both editors (bestDiffEdit: 4 box inpaintings + paper)': first(lambda i, r, q, t: bestDiffEdit(i, r, q, sd, n=n, seed=seed)),
-            'ours: bestDiffEdit, hard edge (feather=0)': first(lambda i, r, q, t: bestDiffEdit(i, r, q, sd, n=n, seed=seed, feather=0)),
-            "ours: bestDiffEdit(box='both'): 8 inpaintings + paper, feather=0": first(lambda i, r, q, t: bestDiffEdit(i, r, q, sd, n=n, seed=seed, box='both', feather=0)),
+    def diffusers(i, r, q, t): m = diffusers_mask(pipe, i, r, q, n, seed); return m, diffusers_edit(pipe, i, r, q, m, seed)
+    paper = lambda **kw: _first(lambda i, r, q, t: paperDiffEdit(i, r, q, sd, n=n, seed=seed, **kw))
+    best = lambda **kw: _first(lambda i, r, q, t: bestDiffEdit(i, r, q, sd, n=n, seed=seed, **kw))
+    return {'ours: fast mask + blend': blend, 'ours: paper (fast mask + inversion)': paper(refine=False),
+            'ours: paper + refine_mask': paper(refine=True), 'ours: paper, boxes grown 1 px': paper(box=True, grow=1),
+            **_inpaint_methods(sd, n, seed),
+            'ours: best of both editors (bestDiffEdit: 4 box inpaintings + paper)': best(),
+            'ours: bestDiffEdit, hard edge (feather=0)': best(feather=0),
+            "ours: bestDiffEdit(box='both'): 8 inpaintings + paper, feather=0": best(box='both', feather=0),
             'diffusers: generate_mask + invert + call': diffusers,
-            'ceiling: paper, true mask': first(lambda i, r, q, t: paperDiffEdit(i, r, q, sd, mask=t)),
-            'ceiling: inpaint, true mask': first(lambda i, r, q, t: fastDiffEdit(i, r, q, sd, mask=t, seed=seed))}
+            'ceiling: paper, true mask': _first(lambda i, r, q, t: paperDiffEdit(i, r, q, sd, mask=t)),
+            'ceiling: inpaint, true mask': _first(lambda i, r, q, t: fastDiffEdit(i, r, q, sd, mask=t, seed=seed))}
 
 # %% ../nbs/06_benchmark.ipynb #a6a4891b
 def run_case(ec:EditCase, sd:SDBundle, masks:dict, edits:dict)->list:

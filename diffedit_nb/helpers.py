@@ -168,11 +168,20 @@ def model_family(kind:str, loc, lfo:bool=False)->str:
     from diffusers import DiffusionPipeline
     return check_family(_fetch(lambda l: DiffusionPipeline.load_config(loc, local_files_only=l), kind, loc, lfo).get('_class_name', ''), loc)
 
-def _load_pipe(kind, loc, dtype, lfo, cls='StableDiffusionPipeline', **kw):
+def _single_file(P, loc, config, lfo:bool, **kw):
+    "`P.from_single_file`: offline, only with `config` (a local folder of the architecture's configs), else a clear error"
+    msg = (f"{str(loc)!r} is a single checkpoint file: diffusers needs the configs of its architecture, which it downloads from the Hub. "
+           "Offline, pass config= a local diffusers folder of the same architecture (--config for the command), e.g. one saved by "
+           "`hf download stable-diffusion-v1-5/stable-diffusion-v1-5 --exclude '*.safetensors' '*.bin' --local-dir sd15-config` while online")
+    if lfo and config is None: raise FileNotFoundError(msg)
+    try: return P.from_single_file(str(loc), config=None if config is None else str(config), local_files_only=lfo, **kw)
+    except (OSError, ValueError) as e: raise FileNotFoundError(f"{msg} ({type(e).__name__})") from None
+
+def _load_pipe(kind, loc, dtype, lfo, cls='StableDiffusionPipeline', config=None, **kw):
     "A diffusers pipeline of class `cls` (by name) from a folder, a single file or the Hub, without a safety checker"
     import diffusers; P = getattr(diffusers, cls)
     kw = dict(dtype=dtype, **kw, **({} if 'XL' in cls else dict(safety_checker=None, requires_safety_checker=False)))
-    if kind == 'file': return P.from_single_file(str(loc), **kw)
+    if kind == 'file': return _single_file(P, loc, config, lfo, **kw)
     return _fetch(lambda l: P.from_pretrained(loc, local_files_only=l, **kw), kind, loc, lfo)
 
 def _inpaint_unet(inpaint_model, kind, loc, pt:str, dtype, lfo:bool)->tuple:
@@ -216,14 +225,15 @@ def load_artifacts(model:str|Path='CompVis/stable-diffusion-v1-4', # 'shapes', '
                    dtype:torch.dtype|None=None, # default: fp16 on cuda, fp32 elsewhere (fp16 on a CPU falls back to fp32)
                    local_files_only:bool|None=None, # default: True when HF_HUB_OFFLINE is set
                    torch_dtype:torch.dtype|None=None, # diffusers' spelling of dtype
+                   config:str|Path|None=None, # for a single file: a diffusers folder (or hub id) of its architecture (needed offline)
                   )->SDBundle:
     "Load the Stable Diffusion parts DiffEdit needs into an `SDBundle` (an `SDXLBundle` for SDXL)"
     device = check_device(device); dtype = _dtype(device, dtype or torch_dtype)
     lfo = bool(os.environ.get('HF_HUB_OFFLINE')) if local_files_only is None else local_files_only
     kind, loc = _resolve(model)
-    kw = dict(name=str(model), device=device, dtype=dtype, lfo=lfo, inpaint_model=inpaint_model, text_model=text_model)
+    kw = dict(name=str(model), device=device, dtype=dtype, lfo=lfo, inpaint_model=inpaint_model, text_model=text_model) | ({'config': config} if config else {})
     if model_family(kind, loc, lfo) == 'sdxl': from .sdxl import load_sdxl; return load_sdxl(kind, loc, **kw)
-    pipe = _load_pipe(kind, loc, dtype, lfo, **({} if text_model is None else _text_side(text_model, dtype, lfo)))
+    pipe = _load_pipe(kind, loc, dtype, lfo, config=config, **({} if text_model is None else _text_side(text_model, dtype, lfo)))
     if pipe.unet.config.in_channels != 4: check_family('StableDiffusionInpaintPipeline', repr(str(model)))  # a hub id or a single file
     return bundle_from_pipe(pipe, device, str(model), _inpaint_unet(inpaint_model, kind, loc, _prediction_type(pipe.scheduler.config), dtype, lfo))
 
@@ -285,21 +295,27 @@ def _proc(sd:SDBundle):
 
 def _listify(x): return list(x) if isinstance(x, (list, tuple)) else [x]
 
+def _vae(sd:SDBundle):
+    "The VAE, in fp32 when it overflows in fp16 (`force_upcast`: SDXL's), as diffusers' pipelines run it"
+    if getattr(sd.vae.config, 'force_upcast', False) and sd.vae.dtype == torch.float16: sd.vae.to(torch.float32)
+    return sd.vae
+
 @patch
 def encode(self:SDBundle, imgs, # a PIL image or a list of same-size images
            sample:bool=False, # draw from the posterior instead of taking its mean
            generator:torch.Generator|None=None, # seeds the draw when sample is True
           )->torch.Tensor:
     "Images to latents with the VAE's own shift and scale: (n, 4, h/vae_scale, w/vae_scale)"
-    x = _proc(self).preprocess(_listify(imgs)).to(self.device, self.vae.dtype)
-    with torch.no_grad(): d = self.vae.encode(x).latent_dist
-    return ((d.sample(generator) if sample else d.mode()) - self.shift_factor) * self.scaling_factor
+    vae = _vae(self); x = _proc(self).preprocess(_listify(imgs)).to(self.device, vae.dtype)
+    with torch.no_grad(): d = vae.encode(x).latent_dist
+    return (((d.sample(generator) if sample else d.mode()) - self.shift_factor) * self.scaling_factor).to(self.dtype)
 
 @patch
 def decode(self:SDBundle, latents:torch.Tensor, # (n, 4, h, w) scaled latents
           )->list:
     "Latents back to a list of PIL images (h*vae_scale, w*vae_scale)"
-    with torch.no_grad(): x = self.vae.decode(latents.to(self.device, self.vae.dtype) / self.scaling_factor + self.shift_factor).sample
+    vae = _vae(self)
+    with torch.no_grad(): x = vae.decode(latents.to(self.device, vae.dtype) / self.scaling_factor + self.shift_factor).sample
     return _proc(self).postprocess(x.float(), output_type='pil')
 
 def pil_to_latents(imgs, sd:SDBundle, sample:bool=False, generator:torch.Generator|None=None)->torch.Tensor:

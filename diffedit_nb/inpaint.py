@@ -4,7 +4,7 @@
 
 # %% ../nbs/04_inpaint.ipynb #f343fe6a
 from __future__ import annotations
-import torch, numpy as np
+import torch, inspect, numpy as np
 from pathlib import Path
 from PIL import Image
 from fastcore.basics import patch
@@ -54,7 +54,7 @@ def query_score(imgs:list, # PIL images of one size, e.g. candidate edits
     w = torch.from_numpy(upsample_mask(mask, x0.shape[-1:-3:-1])).to(lr.device)
     return (((lr - lq) * w).sum((-2, -1)) / w.sum().clamp(min=1e-6)).view(k, n).mean(1).cpu()
 
-# %% ../nbs/04_inpaint.ipynb #30deda86
+# %% ../nbs/04_inpaint.ipynb #fa50599c
 def inpaint_edit(ei:EditInputs, # the edit's inputs (`edit_inputs`)
                  mask, # an EditMask, or a mask at latent or pixel resolution
                  k:int=1, grow:int=0, # candidates (seeds seed, seed+1, ...); pixels the pipeline's mask is grown by
@@ -70,6 +70,7 @@ def inpaint_edit(ei:EditInputs, # the edit's inputs (`edit_inputs`)
                num_inference_steps=steps, guidance_scale=g, num_images_per_prompt=k, generator=gs if k > 1 else gs[0]).images
     return out if raw else [composite(src, o, m, feather) for o in out]
 
+# %% ../nbs/04_inpaint.ipynb #449a49c8
 def best_first(ei:EditInputs, # the edit's inputs
                cands:list, # `(mask, image)` pairs at the working size, from any editors
                judge_s:float=0.9, seed:int=0, n:int=10, # `query_score`'s noising strength, seed and draws
@@ -80,6 +81,7 @@ def best_first(ei:EditInputs, # the edit's inputs
     sc = query_score([o for _, o in cands], ei.er, ei.eq, judge, ei.sd, n=n, s=judge_s, seed=seed)
     return [cands[i] for i in sc.argsort(descending=True)]
 
+# %% ../nbs/04_inpaint.ipynb #30deda86
 def _check_candidates(box, k:int):
     "Fail early on a `box` or `candidates` the inpaintings cannot take"
     if k < 1: raise ValueError(f"candidates must be at least 1, not {k}")
@@ -128,10 +130,10 @@ def bestDiffEdit(init_img, # the image (PIL, path or URL)
                  rule:str='paper', refine:bool=True, # the mask: the paper's rule, snapped to the image
                  box:bool|str=True, grow:int=2, candidates:int=4, # inpaintings in the boxes of the refined segment ('both': in the mask too)
                  r:float=0.5, # encoding ratio of the paper's edit (inside the same boxes, grown 1 pixel)
-                 steps:int=20, paper_steps:int=50, judge_n:int=10, # inpainting steps; DDIM steps of the paper's edit; the judge's draws
+                 steps:int=20, paper_steps:int=30, judge_n:int=6, # inpainting steps; DDIM steps of the paper's edit; the judge's draws
                  **kwargs)->tuple:
     "Inpaintings and the paper's edit of one mask, best first by `query_score`: `(mask, images)` (the mask of the first image)"
-    o = dict(n=20, s=0.5, mask=None, mask_mode='replace', judge_s=0.9, g=7.5, seed=0, raw=False, feather=1., progress=False) | kwargs
+    o = {k: p.default for k, p in inspect.signature(bestDiffEdit).parameters.items() if p.kind == p.KEYWORD_ONLY} | kwargs  # fastDiffEdit's defaults
     _check_candidates(box, candidates)
     check_args(grow=grow, candidates=candidates, r=r, steps=steps, paper_steps=paper_steps, judge_n=judge_n, **{k: v for k, v in o.items() if k in ARG_RULES})
     ei = edit_inputs(init_img, rp, qp, sd)
