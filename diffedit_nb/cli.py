@@ -10,22 +10,26 @@ from dataclasses import replace
 from PIL import Image, PngImagePlugin
 from tqdm.auto import tqdm
 from fastcore.script import call_parse, anno_parser, store_true
+from fastcore.meta import delegates
+from fastcore.docments import docments
 import diffedit_nb
 from .helpers import *
 from .helpers import _open, _to_rgb
-from .fast import create_mask_fast
-from .masked import diffEdit, prompt_2_img_diffedit
-from .fast import paperDiffEdit
-from .inpaint import fastDiffEdit, bestDiffEdit, load_mask
+from .purist import RULES
+from .masked import diffEdit, blend_edit
+from .fast import paperDiffEdit, edit_mask
+from .inpaint import fastDiffEdit, bestDiffEdit
 
 # %% auto #0
-__all__ = ['DEFAULTS', 'EDIT_OPTS', 'OPTS', 'MIN_SIDE', 'SAVE_EXTS', 'DTYPES', 'REQUIRED', 'COLUMNS', 'CLAIM_TIMEOUT',
-           'box_option', 'check_method', 'edit_params', 'open_image', 'min_side', 'fit_image', 'check_writable',
-           'check_outputs', 'png_info', 'read_params', 'save_atomic', 'torch_dtype', 'cached_bundle', 'model_opts',
-           'run_method', 'edit_outputs', 'edit_file', 'diffedit_edit', 'diffedit_reproduce', 'row_key', 'read_manifest',
-           'append_result', 'read_results', 'prepare_out_dir', 'rows_todo', 'row_outputs', 'check_batch_outputs',
-           'exit_code', 'edit_row', 'batch_row', 'batch_state', 'finish_row_on_interrupt', 'run_rows', 'summarize',
-           'claim_row', 'mark_done', 'diffedit_batch', 'batch_exit', 'cli_output', 'main']
+__all__ = ['METHODS', 'ALIASES', 'OPTIONS', 'MIN_SIDE', 'SAVE_EXTS', 'TMP', 'DTYPES', 'REQUIRED', 'ROW_OPTS', 'COLUMNS',
+           'CLAIM_TIMEOUT', 'fast_blend', 'check_method', 'method_options', 'box_option', 'edit_params', 'open_image',
+           'min_side', 'work_bundle', 'check_writable', 'check_outputs', 'png_info', 'read_params', 'tmp_path',
+           'tmp_owner', 'save_atomic', 'torch_dtype', 'cached_bundle', 'model_opts', 'run_method', 'edit_region',
+           'edit_outputs', 'edit_file', 'edit_options', 'opts_bundle', 'diffedit_edit', 'diffedit_reproduce', 'row_key',
+           'read_manifest', 'append_result', 'read_results', 'prepare_out_dir', 'rows_todo', 'row_outputs',
+           'check_batch_outputs', 'exit_code', 'edit_row', 'batch_row', 'batch_state', 'finish_row_on_interrupt',
+           'run_rows', 'summarize', 'claim_row', 'mark_done', 'shared_todo', 'diffedit_batch', 'batch_exit',
+           'cli_output', 'main']
 
 # %% ../nbs/07_cli.ipynb #03396c0b
 if __name__ == '__main__' and '__file__' in globals():  # `python -m diffedit_nb.cli`, not a notebook
@@ -35,16 +39,44 @@ if __name__ == '__main__' and '__file__' in globals():  # `python -m diffedit_nb
 # %% ../nbs/07_cli.ipynb #e0ce8f28
 def _default(f, k): return inspect.signature(f).parameters[k].default
 
-DEFAULTS = {  # read from the edit functions, so the command's defaults are the library's
-    'paper': dict(n=_default(paperDiffEdit, 'n'), strength=_default(paperDiffEdit, 'r'), steps=_default(paperDiffEdit, 'steps')),
-    'fast': dict(n=_default(create_mask_fast, 'n'), strength=_default(prompt_2_img_diffedit, 'strength'),
-                 steps=_default(prompt_2_img_diffedit, 'steps')),
-    'purist': {k: _default(diffEdit, k) for k in ('n', 'strength', 'steps')},
-    'inpaint': dict(n=_default(fastDiffEdit, 'n'), strength=None, steps=_default(fastDiffEdit, 'steps')),
-    'best': dict(n=_default(bestDiffEdit, 'n'), strength=_default(bestDiffEdit, 'r'), steps=_default(bestDiffEdit, 'steps'))}
-EDIT_OPTS = ('box', 'grow', 'candidates', 'feather')  # mask, candidate and composite options: None (not given) means the method's default
-OPTS = {m: {k: _default(f, k) for k in ks} for m, f, ks in (  # the methods that take them, with their defaults
-    ('paper', paperDiffEdit, ('box', 'grow', 'feather')), ('inpaint', fastDiffEdit, EDIT_OPTS), ('best', bestDiffEdit, EDIT_OPTS))}
+def fast_blend(init_img, # the image (PIL, path or URL)
+               rp:str, # reference text: a caption of the image
+               qp:str, # query text: what the image should become
+               sd:SDBundle, # the model bundle
+               mask=None, # a user's mask instead of the inferred one
+               n:int=_default(edit_mask, 'n'), # noise draws of the fast mask
+               rule:str=_default(edit_mask, 'rule'), # mask rule, see rule_score
+               strength:float=_default(blend_edit, 'strength'), # how far the image is noised
+               steps:int=_default(blend_edit, 'steps'), # DDIM steps of a full run
+               g:float=7.5, # guidance scale
+               seed:int=0, # seeds the mask draws and the blend's noise
+               progress:bool=False,
+              )->tuple:
+    "The fast mask (`edit_mask`), then the tutorial's blend (`blend_edit`), at `work_size`: `(mask, images at the input's size)`"
+    check_args(strength=strength, steps=steps)
+    ei = edit_inputs(init_img, rp, qp, sd)
+    em = edit_mask(ei, n=n, seed=seed, rule=rule, mask=mask)
+    return em.mask, to_input_size(ei.full, blend_edit(ei, em, g, seed, strength, steps, progress=progress), [em.mask])
+
+# %% ../nbs/07_cli.ipynb #c1a00001
+METHODS = {  # --method: (the function it runs, {the command's option: the function's argument} where the names differ)
+    'paperDiffEdit': (paperDiffEdit, dict(strength='r')), 'diffEdit': (diffEdit, {}), 'fastDiffEdit': (fastDiffEdit, {}),
+    'bestDiffEdit': (bestDiffEdit, dict(strength='r')), 'blend_edit': (fast_blend, {})}
+ALIASES = dict(paper='paperDiffEdit', purist='diffEdit', inpaint='fastDiffEdit', best='bestDiffEdit', fast='blend_edit')  # the names before
+OPTIONS = ('n', 'strength', 'steps', 'rule', 'box', 'grow', 'candidates', 'feather')  # the method options: None (not given) is the method's default
+
+def check_method(method:str)->str:
+    "The name in `METHODS` of `method` (a name of `METHODS` or `ALIASES`), else a `ValueError` naming them"
+    if method not in METHODS and method not in ALIASES:
+        raise ValueError(f"Unknown method {method!r}: use one of {', '.join(METHODS)} (or an older name: {', '.join(ALIASES)})")
+    return ALIASES.get(method, method)
+
+@functools.cache
+def method_options(method:str)->dict:
+    "`{option: (argument, default, help)}` for each of `OPTIONS` that `method`'s function takes: its signature and docments"
+    f, names = METHODS[check_method(method)]
+    ps, docs = inspect.signature(f).parameters, docments(f)
+    return {o: (a, ps[a].default, docs.get(a)) for o in OPTIONS if (a := names.get(o, o)) in ps}
 
 def box_option(v)->bool|str:
     "The command's `--box` (no, yes, both; or what `fastDiffEdit` takes) as `fastDiffEdit`'s `box`"
@@ -52,34 +84,23 @@ def box_option(v)->bool|str:
     if v not in opts: raise ValueError(f"--box must be no, yes or both, not {v!r}")
     return opts[v]
 
-def check_method(method:str)->str:
-    "`method` if it is one of `DEFAULTS`, else a `ValueError` naming them"
-    if method not in DEFAULTS: raise ValueError(f"Unknown method {method!r}: use one of {', '.join(DEFAULTS)}")
-    return method
-
 # %% ../nbs/07_cli.ipynb #857d2ba5
-MIN_SIDE = 32 # smallest image side an edit accepts, before and after resizing
+MIN_SIDE = 32 # smallest image side an edit accepts
 
 def edit_params(caption:str, # text describing the image (the reference text)
                 query:str, # text describing the wanted image
-                method:str='paper', # one of DEFAULTS
-                n:int|None=None, strength:float|None=None, steps:int|None=None, # None: the method's default
-                **kw, # more parameters to record: image, model, mask, guidance, seed, size, and EDIT_OPTS
+                method:str='paperDiffEdit', # a name of METHODS, or an older one of ALIASES
+                **kw, # the OPTIONS given (None: the method's default), and more to record: image, model, mask, guidance, seed, size, ...
                )->dict:
-    "The validated parameters of one edit, the method's defaults filled in"
+    "The validated parameters of one edit, the method's defaults filled in: what its PNG records"
     for k, v in (('caption', caption), ('query', query)):
         if not isinstance(v, str) or not v.strip(): raise ValueError(f"The {k} is missing or empty")
-    d = DEFAULTS[check_method(method)]
-    if method == 'inpaint' and strength is not None: warnings.warn("strength does not apply to method 'inpaint': ignored")
-    s = None if d['strength'] is None else d['strength'] if strength is None else strength  # inpaint has no strength; 0 is not "not given"
-    given, takes = {k: kw.pop(k, None) for k in EDIT_OPTS}, OPTS.get(method, {})
+    method = check_method(method); takes, given = method_options(method), {k: kw.pop(k, None) for k in OPTIONS}
     if given['box'] is not None: given['box'] = box_option(given['box'])
-    if any(v is not None and k not in takes for k, v in given.items()):
-        warnings.warn(f"method {method!r} takes {', '.join(takes) or 'none'} of box, grow, candidates and feather: the rest ignored")
-    if given['box'] == 'both' and 'candidates' not in takes: raise ValueError("box 'both' (the model picks) needs method 'inpaint' or 'best'")
-    ip = {k: v if given[k] is None else given[k] for k, v in takes.items()}
-    p = dict(caption=caption, query=query, method=method, n=d['n'] if n is None else n, strength=s,
-             steps=d['steps'] if steps is None else steps, **ip, **kw)
+    if given['rule'] not in (None,) + RULES: raise ValueError(f"--rule must be one of {', '.join(RULES)}, not {given['rule']!r}")
+    if skip := [k for k, v in given.items() if v is not None and k not in takes]: warnings.warn(f"method {method!r} does not take {', '.join(skip)}: ignored")
+    if given['box'] == 'both' and 'candidates' not in takes: raise ValueError("box 'both' (the model picks) needs method fastDiffEdit or bestDiffEdit")
+    p = dict(caption=caption, query=query, method=method, **{k: d if given[k] is None else given[k] for k, (_, d, _) in takes.items()}, **kw)
     check_args(**{k: p.get(k) for k in ('n', 'strength', 'steps', 'guidance', 'seed', 'size', 'grow', 'candidates', 'feather')})
     if (p.get('size') or MIN_SIDE) < MIN_SIDE: raise ValueError(f"size must be at least {MIN_SIDE} (pixels on the long side), not {p['size']}")
     return p
@@ -87,10 +108,9 @@ def edit_params(caption:str, # text describing the image (the reference text)
 
 # %% ../nbs/07_cli.ipynb #81ef7e7d
 def open_image(src, # path of the image
-               draft:int|None=None, # a JPEG is decoded at the smallest scale whose long side is at least this
               )->Image.Image:
-    "`src` decoded once and upright, in its own mode (`load_image` makes it RGB after resizing); refuses images smaller than `MIN_SIDE`"
-    im = _open(src, draft)
+    "`src` decoded once, at its own size and upright, in its own mode; refuses images smaller than `MIN_SIDE`"
+    im = _open(src)
     if min(im.size) < MIN_SIDE: raise ValueError(f"{str(src)!r} is {im.size[0]}×{im.size[1]} pixels: too small to edit (at least {MIN_SIDE} a side)")
     return im
 
@@ -98,13 +118,16 @@ def min_side(sd:SDBundle)->int:
     "The smallest image side `sd` can edit: `MIN_SIDE`, or one latent cell at the UNet's deepest level"
     return max(MIN_SIDE, sd.vae_scale * 2 ** (len(sd.unet.config.block_out_channels) - 1))
 
-def fit_image(im:Image.Image, sd:SDBundle, size:int)->Image.Image:
-    "`im` resized for `sd` to a long side of `size`, refused when its short side ends up below `min_side(sd)`"
-    src = load_image(im, size, multiple=sd.vae_scale)
-    if min(src.size) < min_side(sd):
-        raise ValueError(f"{im.size[0]}×{im.size[1]} resized to {size} on its long side is {src.size[0]}×{src.size[1]}: "
-                         f"below the model's {min_side(sd)} a side (give a larger --size)")
-    return src
+def work_bundle(sd:SDBundle, # the model bundle
+                im_size:tuple, # (width, height) of the input
+                size:int|None=None, # long side of the working size (None: the bundle's own, see work_size)
+               )->SDBundle:
+    "`sd` set to edit an image of `im_size` at a long side of `size`, refused when the working short side is below `min_side(sd)`"
+    if size: sd = replace(sd, work_pixels=size * size * min(im_size) / max(im_size))
+    ws = work_size(im_size, sd)
+    if min(ws) < min_side(sd):
+        raise ValueError(f"{im_size[0]}×{im_size[1]} is edited at {ws[0]}×{ws[1]}: below the model's {min_side(sd)} a side (give a larger --size)")
+    return sd
 
 
 # %% ../nbs/07_cli.ipynb #ed875304
@@ -152,10 +175,22 @@ def read_params(path)->dict:
     return json.loads(p)
 
 # %% ../nbs/07_cli.ipynb #6a89e427
+TMP = '.{name}~{host}~{pid}.tmp' # a temporary file's name: the file it becomes, and the host and process writing it
+
+def tmp_path(p)->Path:
+    "The temporary file beside `p` that this process writes first: `.NAME~HOST~PID.tmp`"
+    p = Path(p); return p.with_name(TMP.format(name=p.name, host=socket.gethostname(), pid=os.getpid()))
+
+def tmp_owner(t)->dict:
+    "The `host` and `pid` in the name of a temporary file `tmp_path` made (pid -1 when the name is not one)"
+    n = Path(t).name; parts = n[1:-4].rsplit('~', 2) if n.startswith('.') and n.endswith('.tmp') else []
+    host, pid = parts[1:] if len(parts) == 3 else ('', '')
+    return dict(host=host, pid=int(pid) if pid.isdigit() else -1)
+
 def save_atomic(files:dict, # {path: (PIL image, PngInfo or None)}
                ):
     "Save each image to a temporary file beside its path, then rename them all into place; a failure leaves nothing"
-    tmps = {Path(p): Path(p).with_name(f'.{Path(p).name}~{socket.gethostname()}~{os.getpid()}.tmp') for p in files}  # whose it is
+    tmps = {Path(p): tmp_path(p) for p in files}
     try:
         for p, (im, info) in files.items():
             fmt = Image.registered_extensions().get(Path(p).suffix.lower(), 'PNG')
@@ -182,30 +217,32 @@ def model_opts(**kw)->dict:
     "The model options given (inpaint_model, text_model, dtype), to record with an edit: none when none were given"
     return {k: str(v) for k, v in kw.items() if v is not None}
 
-def run_method(img:Image.Image, # the image, resized for the model
+def run_method(img:Image.Image, # the image, at its own size
                p:dict, # edit_params' output
-               sd:SDBundle, # the model bundle
+               sd:SDBundle, # the model bundle, set to the working size (work_bundle)
                mask:Image.Image|np.ndarray|torch.Tensor|None=None, # a user mask (any resolution) instead of an inferred one
                progress:bool=False, # show progress bars
               )->tuple:
-    "Run `p['method']` on `img`: `(mask, [edited image])`"
-    rp, qp, s, a = p['caption'], p['query'], p['strength'], dict(g=p['guidance'], seed=p['seed'], steps=p['steps'], progress=progress)
-    more = {k: p.get(k, v) for k, v in OPTS.get(p['method'], {}).items()}  # box, grow, candidates, feather
-    if p['method'] == 'paper': return paperDiffEdit(img, rp, qp, sd, mask=mask, n=p['n'], r=s, **more, **a)
-    if p['method'] == 'inpaint': return fastDiffEdit(img, rp, qp, sd, mask=mask, n=p['n'], **more, **a)
-    if p['method'] == 'best': return bestDiffEdit(img, rp, qp, sd, mask=mask, n=p['n'], r=s, **more, **a)
-    if p['method'] == 'purist' and mask is None: return diffEdit(img, rp, qp, sd, n=p['n'], strength=s, **a)
-    if mask is None: mask = create_mask_fast(img, rp, qp, sd, n=p['n'], seed=p['seed'])
-    return mask, prompt_2_img_diffedit(rp, qp, img, mask, sd, strength=s, **a)
+    "Run `p['method']` on `img`: `(mask, [edited image at img's size])`"
+    f, kw = METHODS[p['method']][0], {a: p.get(o, d) for o, (a, d, _) in method_options(p['method']).items()}
+    if mask is not None and 'mask' not in inspect.signature(f).parameters: f = fast_blend  # diffEdit: a user's mask leaves its blend
+    kw |= {} if mask is None else dict(mask=mask)
+    return f(img, p['caption'], p['query'], sd, g=p['guidance'], seed=p['seed'], progress=progress, **kw)
 
 # %% ../nbs/07_cli.ipynb #9900e95f
+def edit_region(mask, # (h, w) mask at any resolution
+                size:tuple, # (width, height) of the image
+               )->Image.Image:
+    "The pixels of an image of `size` that an edit inside `mask` may change (those `composite` takes from the edit): white in an 'L' image"
+    return Image.fromarray(np.where(upsample_mask(mask, size) > 0.5, 255, 0).astype(np.uint8))
+
 def edit_outputs(src:Image.Image, mask, res:Image.Image, p:dict,
                  out, mask_out=None, overlay_out=None, # where to write the edit, the mask and the overlay
                 )->dict:
-    "The files of one edit for `save_atomic`: the edit (with `p` in it), the mask, the overlay"
-    files = {out: (res, png_info(p))}
-    if mask_out: files[mask_out] = (mask_to_pil(mask, src.size), None)
-    if overlay_out: files[overlay_out] = (overlay(src, mask), None)
+    "The files of one edit for `save_atomic`, all at `src`'s size: the edit (with `p` in it), its `edit_region`, the overlay"
+    files, region = {out: (res, png_info(p))}, edit_region(mask, src.size) if mask_out or overlay_out else None
+    if mask_out: files[mask_out] = (region, None)
+    if overlay_out: files[overlay_out] = (overlay(_to_rgb(src), np.asarray(region) / 255), None)
     return files
 
 def edit_file(p:dict, # edit_params' output, with image, mask (a path or None) and size
@@ -213,54 +250,65 @@ def edit_file(p:dict, # edit_params' output, with image, mask (a path or None) a
               img:Image.Image|None=None, # p['image'] already opened (open_image), so that it is decoded once
               user_mask:Image.Image|None=None, # p['mask'] already opened
              ):
-    "Edit the image file `p['image']` as `p` says and write the outputs atomically; returns the mask"
-    src = fit_image(open_image(p['image'], p['size']) if img is None else img, sd, p['size'])
+    "Edit the image file `p['image']` as `p` says and write the outputs, at its own size, atomically; returns the mask"
+    im = open_image(p['image']) if img is None else img
     um = user_mask if user_mask is not None or p['mask'] is None else _open(p['mask'])
-    um = None if um is None else load_mask(um, src.size)
-    m, res = run_method(src, p, replace(sd, work_pixels=src.size[0] * src.size[1]), um, progress)  # edited at --size, as resized
-    save_atomic(edit_outputs(src, m, res[0], p, out, mask_out, overlay_out))
+    m, res = run_method(im, p, work_bundle(sd, im.size, p.get('size')), um, progress)
+    save_atomic(edit_outputs(im, m, res[0], p, out, mask_out, overlay_out))
     return m
+
+# %% ../nbs/07_cli.ipynb #c1a00006
+def edit_options(method:str='paperDiffEdit', # paperDiffEdit, diffEdit, fastDiffEdit, bestDiffEdit or blend_edit (or paper, purist, inpaint, best, fast)
+                 model:str='shapes', # 'shapes' (bundled), a hub id, a diffusers folder or a .safetensors file
+                 inpaint_model:str=None, # hub id or folder of a 9-channel inpainting UNet for fastDiffEdit and bestDiffEdit (e.g. sd-legacy/stable-diffusion-inpainting)
+                 text_model:str=None, # hub id or folder of the tokenizer and text encoder, when not the model's own
+                 dtype:str=None, # float32, float16 or bfloat16 (default: float16 on CUDA, float32 elsewhere)
+                 n:int=None, # noise draws of the mask (default: the method's)
+                 strength:float=None, # how far the image is noised; for paperDiffEdit and bestDiffEdit the encoding ratio r (default: the method's)
+                 steps:int=None, # DDIM steps of a full run (default: the method's)
+                 rule:str=None, # how the mask is drawn from the noise differences: zscore, paper or diffusers (default: the method's)
+                 guidance:float=7.5, # classifier-free guidance scale
+                 seed:int=0, # seeds every random draw
+                 box:str=None, # paperDiffEdit, fastDiffEdit, bestDiffEdit: yes fills each mask region out to its bounding box (room for a new shape); fastDiffEdit, bestDiffEdit: both, the model picks (default: the method's)
+                 grow:int=None, # paperDiffEdit, fastDiffEdit, bestDiffEdit: pixels to grow the mask by (default: the method's)
+                 candidates:int=None, # fastDiffEdit, bestDiffEdit: inpaint this many and keep the one the model scores best (default: the method's)
+                 feather:float=None, # paperDiffEdit, fastDiffEdit, bestDiffEdit: blur (px) of the composite's inner edge, 0 a hard edge (default: the method's)
+                 size:int=None, # long side of the working size, not of the output (default: the model's working size, about its native pixel count)
+                 device:str=None, # cuda, mps or cpu (default: the first available; in a batch, the process's accelerator)
+                )->dict:
+    "The model and method options of both commands, the device and dtype checked before any model loads: what to record (model options when given; not the device)"
+    check_device(device); torch_dtype(dtype)
+    return dict(method=check_method(method), model=str(model), n=n, strength=strength, steps=steps, rule=rule, guidance=guidance, seed=seed, box=box,
+                grow=grow, candidates=candidates, feather=feather, size=size) | model_opts(inpaint_model=inpaint_model, text_model=text_model, dtype=dtype)
+
+def opts_bundle(opts:dict, # edit_options' output
+                device:str|None=None, # where to load it
+               )->SDBundle:
+    "The model bundle `opts` names (`cached_bundle`), with a warning when its method inpaints and the model has no inpainting UNet"
+    sd = cached_bundle(opts['model'], device, opts.get('inpaint_model'), opts.get('text_model'), opts.get('dtype'))
+    if 'candidates' in method_options(opts['method']) and sd.inpaint_unet is None:
+        warnings.warn(f"{opts['model']} has no inpainting UNet: method {opts['method']!r} inpaints with its base UNet (poorly); give --inpaint-model, e.g. sd-legacy/stable-diffusion-inpainting")
+    return sd
 
 # %% ../nbs/07_cli.ipynb #d586c811
 @call_parse
+@delegates(edit_options)
 def diffedit_edit(image:str, # the image to edit (any format PIL reads)
                   caption:str=None, # text describing the image (the reference text)
                   query:str=None, # text describing the wanted image
-                  method:str='paper', # paper, fast, purist, inpaint or best
-                  model:str='shapes', # 'shapes' (bundled), a hub id, a diffusers folder or a .safetensors file
-                  inpaint_model:str=None, # hub id or folder of a 9-channel inpainting UNet for inpaint and best (e.g. sd-legacy/stable-diffusion-inpainting)
-                  text_model:str=None, # hub id or folder of the tokenizer and text encoder, when not the model's own
-                  dtype:str=None, # float32, float16 or bfloat16 (default: float16 on CUDA, float32 elsewhere)
                   mask:str=None, # a mask image (white = edit) to use instead of inferring one
-                  n:int=None, # noise draws of the mask (default: the method's)
-                  strength:float=None, # how far the image is noised; for paper the encoding ratio (default: the method's)
-                  steps:int=None, # DDIM steps of a full run (default: the method's)
-                  guidance:float=7.5, # classifier-free guidance scale
-                  seed:int=0, # seeds every random draw
-                  box:str=None, # paper, inpaint, best: yes fills each mask region out to its bounding box (room for a new shape); inpaint, best: both, the model picks (default: the method's)
-                  grow:int=None, # paper, inpaint, best: pixels to grow the mask by (inpainting: only the mask the pipeline gets) (default: the method's)
-                  candidates:int=None, # inpaint, best: inpaint this many and keep the one the model scores best (default: the method's)
-                  feather:float=None, # paper, inpaint, best: blur (px) of the composite's inner edge, 0 a hard edge (default: the method's, 1)
-                  size:int=None, # long side the image is resized to (default: the model's own, 64 for shapes, 512 for SD 1.x)
-                  device:str=None, # cuda, mps or cpu (default: the first available)
-                  out:str='out.png', # the edited image; as a PNG it carries its parameters
-                  mask_out:str=None, # also save the mask here
+                  out:str='out.png', # the edited image, at the input's size; as a PNG it carries its parameters
+                  mask_out:str=None, # also save the mask here (white: the pixels the edit may change)
                   overlay:str=None, # also save the image with the mask painted on it here
                   quiet:store_true=False, # no progress bars
-                 )->dict:
+                  **kwargs)->dict:
     "Edit one image with DiffEdit (options may be spelled --mask-out or --mask_out); returns the parameters recorded in `out`"
-    p = edit_params(caption, query, method, n, strength, steps, image=str(Path(image).resolve()), model=str(model),
-                    mask=None if mask is None else str(Path(mask).resolve()), guidance=guidance, seed=seed, box=box, grow=grow,
-                    candidates=candidates, feather=feather, size=size, **model_opts(inpaint_model=inpaint_model, text_model=text_model, dtype=dtype))
-    check_device(device); torch_dtype(dtype)  # everything that can be checked is, before the model loads
-    check_outputs([image, mask, model if Path(model).is_file() else None], out, mask_out, overlay)
+    o = edit_options(**kwargs)  # the device and dtype checked, like everything below, before the model loads
+    p = edit_params(caption, query, **o, image=str(Path(image).resolve()), mask=None if mask is None else str(Path(mask).resolve()))
+    check_outputs([image, mask, o['model'] if Path(o['model']).is_file() else None], out, mask_out, overlay)
     if Path(out).suffix.lower() != '.png': warnings.warn(f"{Path(out).suffix} files do not carry the edit's parameters: use .png to keep them")
-    im, um = open_image(image, draft=size or 1024), None if mask is None else _open(mask)  # each decoded once
-    sd = cached_bundle(str(model), device, inpaint_model, text_model, dtype)
-    if method in ('inpaint', 'best') and sd.inpaint_unet is None:
-        warnings.warn(f"{model} has no inpainting UNet: method {method!r} inpaints with its base UNet (poorly); give --inpaint-model, e.g. sd-legacy/stable-diffusion-inpainting")
-    p['size'] = size or native_size(sd)
-    edit_file(p, sd, out, mask_out, overlay, progress=not quiet, img=im, user_mask=um)
+    im, um = open_image(image), None if mask is None else _open(mask)  # each decoded once
+    edit_file(p, opts_bundle(o, kwargs.get('device')), out, mask_out, overlay, progress=not quiet, img=im, user_mask=um)
     return p
 
 # %% ../nbs/07_cli.ipynb #723490ff
@@ -277,7 +325,8 @@ def diffedit_reproduce(png:str, # an edit's PNG, with the parameters diffedit re
 
 # %% ../nbs/07_cli.ipynb #7cfd6848
 REQUIRED = ('image', 'caption', 'query')
-COLUMNS = REQUIRED + ('seed', 'method', 'mask') + EDIT_OPTS  # the columns a manifest may have
+ROW_OPTS = ('seed', 'method', 'rule', 'box', 'grow', 'candidates', 'feather')  # what a row may set for itself, else the batch's
+COLUMNS = REQUIRED + ('mask',) + ROW_OPTS  # the columns a manifest may have
 
 def _json_row(line:str)->dict:
     try: r = json.loads(line)
@@ -296,9 +345,10 @@ def _csv_rows(path:Path)->list:
     return [dict(zip(head, r)) for r in lines[1:] if any(v.strip() for v in r)]
 
 def row_key(row:dict, opts:dict|None=None)->str:
-    "A row's identity: a hash of its image and mask (resolved), texts and options (the row's own, else the batch's `opts`)"
+    "A row's identity: a hash of its image and mask (resolved), texts and options (the row's own, else the batch's `opts`; a method by its new name)"
     what = {k: str(Path(v).resolve()) if k in ('image', 'mask') and isinstance(v, str) else str(v) for k, v in row.items() if k in COLUMNS or k == '_error'}
     what |= {k: str(v) for k, v in (opts or {}).items() if k not in what and v is not None}
+    if 'method' in what: what['method'] = ALIASES.get(what['method'], what['method'])
     return hashlib.sha256(json.dumps(what, sort_keys=True).encode()).hexdigest()[:12]
 
 def _names(rows:list)->list:
@@ -359,9 +409,8 @@ def read_results(out_dir)->dict:
 def prepare_out_dir(out_dir)->Path:
     "Create `out_dir` and its `.claims`, delete dead workers' temporary files, end `results.jsonl` with a newline"
     d = Path(out_dir); (d/'.claims').mkdir(parents=True, exist_ok=True)
-    for t in d.glob('.*.tmp'):  # `save_atomic` names them .NAME~HOST~PID.tmp
-        _, host, pid = ([''] * 3 + t.name[:-4].split('~'))[-3:]
-        if _stale(dict(host=host, pid=int(pid) if pid.isdigit() else -1, t=t.stat().st_mtime)): t.unlink(missing_ok=True)
+    for t in d.glob('.*.tmp'):  # `save_atomic`'s, named by `tmp_path`
+        if _stale(dict(tmp_owner(t), t=t.stat().st_mtime)): t.unlink(missing_ok=True)
     f = d/'results.jsonl'
     if f.exists() and f.stat().st_size and not f.read_bytes().endswith(b'\n'):
         with f.open('ab') as h: h.write(b'\n')
@@ -409,21 +458,19 @@ def _number(row:dict, k:str, f):
     except (TypeError, ValueError): raise ValueError(f"Column {k!r}: {v!r} is not {'a whole number' if f is int else 'a number'}") from None
 
 def _row_opts(row:dict, opts:dict)->dict:
-    "The row's seed, box, grow, candidates and feather, else the batch's (numbers parsed; empty is not given)"
+    "The batch's `opts` with the row's own `ROW_OPTS` where it has them (numbers parsed; empty is not given)"
     num = dict(seed=int, grow=int, candidates=int, feather=float)
-    return {k: opts.get(k) if row.get(k) in (None, '') else _number(row, k, num[k]) if k in num else row[k] for k in ('seed',) + EDIT_OPTS}
+    return opts | {k: _number(row, k, num[k]) if k in num else row[k] for k in ROW_OPTS if row.get(k) not in (None, '')}
 
 def edit_row(row:dict, opts:dict, sd:SDBundle, out_dir)->dict:
-    "Edit one manifest row with the batch's `opts`, writing `ID.png` and `ID_mask.png`: the row's record"
+    "Edit one manifest row with the batch's `opts` (`edit_options`), writing `NAME.png` and `NAME_mask.png`: the row's record"
     if '_error' in row or 'image' not in row: raise ValueError(row.get('_error', 'The row has no image'))
     if not isinstance(row['image'], str): raise ValueError(f"Column 'image' must be a path, not {row['image']!r}")
-    p = edit_params(row.get('caption'), row.get('query'), row.get('method', opts['method']), opts['n'], opts['strength'], opts['steps'],
-                    image=str(Path(row['image']).resolve()), model=opts['model'], mask=row.get('mask') and str(Path(row['mask']).resolve()),
-                    guidance=opts['guidance'], size=opts['size'] or native_size(sd), **_row_opts(row, opts),
-                    **{k: opts[k] for k in ('inpaint_model', 'text_model', 'dtype') if k in opts})
+    p = edit_params(row.get('caption'), row.get('query'), **_row_opts(row, opts), image=str(Path(row['image']).resolve()),
+                    mask=row.get('mask') and str(Path(row['mask']).resolve()))
     out, mo = check_outputs([row['image'], row.get('mask')], *row_outputs(row, out_dir))
     m = edit_file(p, sd, out, mo)
-    return dict(p, out=out.name, mask_out=mo.name, mask_frac=round(float(np.asarray(m.cpu() if isinstance(m, torch.Tensor) else m).mean()), 4))
+    return dict(p, out=out.name, mask_out=mo.name, mask_frac=round(float(mask_array(m).mean()), 4))
 
 def batch_row(row:dict, opts:dict, sd:SDBundle, out_dir)->dict:
     "`edit_row`, with its errors and warnings caught into the record"
@@ -489,7 +536,7 @@ def claim_row(out_dir, rid:str, retry_errors:bool=False)->bool:
         if done.exists() and (not retry_errors or done.read_text() == 'ok'): return False
         gens = _claims(out_dir, rid)
         if gens and not _stale(_claim_of(d/f'{rid}.{gens[-1]}.claim')): return False
-        tmp = d/f'.{rid}~{socket.gethostname()}~{os.getpid()}.tmp'; tmp.write_text(json.dumps(_me()))
+        tmp = tmp_path(d/rid); tmp.write_text(json.dumps(_me()))
         try: os.link(tmp, d/f'{rid}.{gens[-1] + 1 if gens else 0}.claim')  # like O_EXCL, and the claim is whole the moment it exists
         except FileExistsError: continue  # another worker claimed it first: look again
         finally: tmp.unlink(missing_ok=True)
@@ -502,41 +549,29 @@ def mark_done(out_dir, rid:str, status:str):
     for c in d.glob(f'{rid}.*.claim'): c.unlink(missing_ok=True)
 
 # %% ../nbs/07_cli.ipynb #f50c354e
-@call_parse
-def diffedit_batch(manifest:str, # a .csv (with a header) or .jsonl file; columns image, caption, query and optional seed, method, mask, box, grow, candidates, feather
-                   out_dir:str=None, # folder for the edits, the masks and results.jsonl
-                   method:str='paper', # paper, fast, purist, inpaint or best, for rows that name none
-                   model:str='shapes', # 'shapes' (bundled), a hub id, a diffusers folder or a .safetensors file
-                   inpaint_model:str=None, # hub id or folder of a 9-channel inpainting UNet for inpaint and best
-                   text_model:str=None, # hub id or folder of the tokenizer and text encoder, when not the model's own
-                   dtype:str=None, # float32, float16 or bfloat16 (default: float16 on CUDA, float32 elsewhere)
-                   n:int=None, # noise draws of each mask (default: the method's)
-                   strength:float=None, # how far images are noised; for paper the encoding ratio (default: the method's)
-                   steps:int=None, # DDIM steps of a full run (default: the method's)
-                   guidance:float=7.5, # classifier-free guidance scale
-                   seed:int=0, # the seed of rows that give none
-                   box:str=None, # paper, inpaint, best: yes fills each mask region out to its bounding box; inpaint, best: both, the model picks (default: the method's)
-                   grow:int=None, # paper, inpaint, best: pixels to grow the mask by (default: the method's)
-                   candidates:int=None, # inpaint, best: inpaint this many and keep the one the model scores best (default: the method's)
-                   feather:float=None, # paper, inpaint, best: blur (px) of the composite's inner edge, 0 a hard edge (default: the method's, 1)
-                   size:int=None, # long side images are resized to (default: the model's own)
-                   device:str=None, # cuda, mps or cpu (default: the process's accelerator, else the first available)
-                   retry_errors:store_true=False, # redo the rows that failed before
-                   quiet:store_true=False, # no progress bar
-                  )->dict:
-    "Edit every row of `manifest` not done yet into `out_dir`, sharing the rows with every other worker on `out_dir`"
-    if not out_dir: raise ValueError("--out-dir is required")
-    opts = dict(method=check_method(method), model=str(model), n=n, strength=strength, steps=steps, guidance=guidance, seed=seed, size=size,
-                box=box, grow=grow, candidates=candidates, feather=feather, **model_opts(inpaint_model=inpaint_model, text_model=text_model, dtype=dtype))
-    edit_params('-', '-', method, n, strength, steps, guidance=guidance, seed=seed, size=size, box=box, grow=grow, candidates=candidates, feather=feather)
-    check_device(device); torch_dtype(dtype)  # the batch's own options and device, checked once, before any row
-    rows = check_batch_outputs(read_manifest(manifest, opts), out_dir, manifest, model if Path(model).is_file() else None)
-    state = batch_state(device)
+def shared_todo(rows:list, out_dir, state, retry_errors:bool=False)->list:
+    "The rows of `rows` still to do, the same in every process: the main process prepares `out_dir`, then all read its results between two barriers"
     if state.is_main_process: prepare_out_dir(out_dir)
     state.wait_for_everyone()
     todo = rows_todo(rows, read_results(out_dir), out_dir, retry_errors)
     state.wait_for_everyone()  # every process has read the results before any row is written
-    sd = cached_bundle(str(model), device or (str(state.device) if state.num_processes > 1 else None), inpaint_model, text_model, dtype)
+    return todo
+
+@call_parse
+@delegates(edit_options)
+def diffedit_batch(manifest:str, # a .csv (with a header) or .jsonl file; columns image, caption, query and optional seed, method, mask, rule, box, grow, candidates, feather
+                   out_dir:str=None, # folder for the edits, the masks and results.jsonl
+                   retry_errors:store_true=False, # redo the rows that failed before
+                   quiet:store_true=False, # no progress bar
+                   **kwargs)->dict:
+    "Edit every row of `manifest` not done yet into `out_dir`, sharing the rows with every other worker on `out_dir`"
+    if not out_dir: raise ValueError("--out-dir is required")
+    opts, device = edit_options(**kwargs), kwargs.get('device')
+    edit_params('-', '-', **opts)  # the batch's own options, checked once, before any row
+    rows = check_batch_outputs(read_manifest(manifest, opts), out_dir, manifest, opts['model'] if Path(opts['model']).is_file() else None)
+    state = batch_state(device)
+    todo = shared_todo(rows, out_dir, state, retry_errors)
+    sd = opts_bundle(opts, device or (str(state.device) if state.num_processes > 1 else None))
     n = run_rows(todo, opts, sd, out_dir, state, quiet, retry_errors)
     state.wait_for_everyone()
     return dict(summarize(rows, read_results(out_dir)), done_now=n)
@@ -555,12 +590,13 @@ def _underscores(argv:list)->list:
 
 @contextlib.contextmanager
 def cli_output():
-    "Silence diffusers' and transformers' logs and bars; print warnings as one `diffedit: warning:` line; restore both after"
+    "Silence diffusers' and transformers' logs, bars and warnings (and huggingface_hub's); print ours as one `diffedit: warning:` line; restore all after"
     import diffusers, transformers
     libs = (diffusers.utils.logging, transformers.utils.logging)
     state = [(l.get_verbosity(), l.is_progress_bar_enabled()) for l in libs]  # restored as found, not switched on
     with warnings.catch_warnings():
         for w in (FutureWarning, DeprecationWarning): warnings.simplefilter('ignore', w)
+        for m in ('diffusers', 'transformers', 'huggingface_hub'): warnings.filterwarnings('ignore', module=m)  # theirs, e.g. a deprecated argument diffusers passes
         warnings.showwarning = lambda msg, *a, **k: print(f'diffedit: warning: {msg}', file=sys.stderr)
         for l in libs: l.set_verbosity_error(); l.disable_progress_bar()
         try: yield
@@ -572,9 +608,13 @@ def cli_output():
 # %% ../nbs/07_cli.ipynb #ae3985b6
 def main(argv:list|None=None, # the arguments (default: sys.argv[1:])
         )->int:
-    "The `diffedit` command: `diffedit batch ...` runs `diffedit_batch`, `diffedit reproduce ...` `diffedit_reproduce`, anything else `diffedit_edit`; returns the exit code"
+    "The `diffedit` command: `diffedit batch ...` runs `diffedit_batch`, `diffedit reproduce ...` `diffedit_reproduce`, `diffedit app ...` the web app's `launch_app`, anything else `diffedit_edit`; returns the exit code"
     argv = _underscores(sys.argv[1:] if argv is None else list(argv))
     sub = {'batch': diffedit_batch, 'reproduce': diffedit_reproduce}
+    if argv[:1] == ['app']:  # the web app (diffedit_nb.app); Gradio is an optional extra, imported only here
+        try: from diffedit_nb.app import launch_app
+        except ImportError as e: print(f"diffedit: error: `diffedit app` needs Gradio ({e}): pip install 'diffedit_nb[app]'", file=sys.stderr); return 1
+        sub['app'] = launch_app
     f, prog = (sub[argv[0]], f'diffedit {argv[0]}') if argv[:1] and argv[0] in sub else (diffedit_edit, 'diffedit')
     try: kw = vars(anno_parser(f, prog).parse_args(argv[1:] if f is not diffedit_edit else argv))
     except SystemExit as e: return e.code  # argparse: 2 after a usage error, 0 after --help

@@ -165,9 +165,9 @@ class EditMask:
     "Stage 2's result: the difference map, the mask an editor edits inside, and the region its boxes hug"
     diff:torch.Tensor|None # (h, w) mean |reference − query| difference per latent cell (None: a user's mask alone)
     mask:object # where to edit: (h, w) at latent resolution, or (H, W) at the working size when refined or given
-    tight:object # the region a box hugs: the GrabCut segment when refined, else `mask`
+    tight:object # the region a box hugs: the GrabCut segment when refined, else mask
     src:Image.Image # the image, at the working size, the mask belongs to
-    opts:dict # how `mask` was drawn from `diff`: draw_mask's arguments
+    opts:dict # how mask was drawn from diff: draw_mask's arguments
     @property
     def score(self)->torch.Tensor: return rule_score(self.diff, self.opts['rule'], self.opts['threshold'], soft=True)
     @property
@@ -192,11 +192,11 @@ def draw_mask(diff:torch.Tensor|None, src:Image.Image, # a difference map (h, w)
     return EditMask(diff, m, tight, src, opts)
 
 # %% ../nbs/03_fast_mask.ipynb #6932ae96
-def edit_mask(ei:EditInputs, # the edit's inputs (`edit_inputs`)
+def edit_mask(ei:EditInputs, # the edit's inputs (edit_inputs)
               n:int=20, s:float=0.5, seed:int=0, steps:int=50, # draws, noising strength, their seed, DDIM steps (fix the timestep)
               rule:str='zscore', threshold:float|None=None, improve:bool=False, refine:bool=False, # see draw_mask
               mask=None, mask_mode:str='replace', # a user's mask, see draw_mask
-              g:float=7.5, cfg:bool=False, batch:int=32, # see create_mask_fast; `batch` bounds memory
+              g:float=7.5, cfg:bool=False, batch:int=32, # see create_mask_fast; batch bounds memory
              )->EditMask:
     "Stage 2: the fast mask of `ei`, drawn by `rule` and post-processed, once (no UNet call for a user's mask alone)"
     check_args(n=n, s=s, g=g, seed=seed, steps=steps, batch=batch)

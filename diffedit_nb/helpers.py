@@ -16,8 +16,8 @@ __all__ = ['SHAPES_MODEL', 'SHAPES_XL_MODEL', 'BUILTIN', 'ARG_RULES', 'build_tok
            'check_device', 'check_family', 'model_family', 'bundle_from_pipe', 'load_artifacts', 'load_image',
            'pil_to_latents', 'latents_to_pil', 'clip_ids', 'text_enc', 'mask_array', 'upsample_mask', 'mask_to_pil',
            'show_images', 'overlay', 'plot_diffedit', 'draw_noise', 'get_scheduler', 'strength_timesteps', 'to_eps',
-           'unet_eps', 'composite', 'native_size', 'work_size', 'work_image', 'to_input_size', 'EditInputs',
-           'edit_inputs', 'check_args']
+           'unet_eps', 'feather_weights', 'blend', 'composite', 'native_size', 'work_size', 'work_image',
+           'to_input_size', 'EditInputs', 'edit_inputs', 'check_args']
 
 # %% ../nbs/00_helpers.ipynb #ee737a69
 def _byte_symbols():
@@ -54,8 +54,8 @@ class SDBundle:
     vae:object; unet:object; tokenizer:object; text_encoder:object; scheduler:object
     inpaint_unet:object=None # a 9-channel inpainting UNet, when one was loaded
     name:str='' # where it was loaded from
-    prediction_type:str='epsilon' # what the UNet predicts ('epsilon', 'v_prediction', 'sample'); `unet_eps` turns it into ε
-    inpaint_prediction_type:str='epsilon' # the same for `inpaint_unet`
+    prediction_type:str='epsilon' # what the UNet predicts ('epsilon', 'v_prediction', 'sample'); unet_eps turns it into ε
+    inpaint_prediction_type:str='epsilon' # the same for inpaint_unet
     work_pixels:int|None=None # how many pixels an image is edited at, at most (default: the model's native size, squared)
     @property
     def device(self): return self.unet.device
@@ -166,12 +166,15 @@ def model_family(kind:str, loc, lfo:bool=False)->str:
         from safetensors import safe_open
         with safe_open(str(loc), 'pt') as f: return 'sdxl' if any(k.startswith('conditioner.embedders.1.') for k in f.keys()) else 'sd'
     from diffusers import DiffusionPipeline
-    return check_family(_fetch(lambda l: DiffusionPipeline.load_config(loc, local_files_only=l), kind, loc, lfo).get('_class_name', ''), loc)
+    with warnings.catch_warnings():  # huggingface_hub's deprecation notices about arguments diffusers passes
+        warnings.simplefilter('ignore')
+        cfg = _fetch(lambda l: DiffusionPipeline.load_config(loc, local_files_only=l), kind, loc, lfo)
+    return check_family(cfg.get('_class_name', ''), loc)
 
 def _single_file(P, loc, config, lfo:bool, **kw):
     "`P.from_single_file`: offline, only with `config` (a local folder of the architecture's configs), else a clear error"
     msg = (f"{str(loc)!r} is a single checkpoint file: diffusers needs the configs of its architecture, which it downloads from the Hub. "
-           "Offline, pass config= a local diffusers folder of the same architecture (--config for the command), e.g. one saved by "
+           "Offline, pass config= a local diffusers folder of the same architecture, e.g. one saved by "
            "`hf download stable-diffusion-v1-5/stable-diffusion-v1-5 --exclude '*.safetensors' '*.bin' --local-dir sd15-config` while online")
     if lfo and config is None: raise FileNotFoundError(msg)
     try: return P.from_single_file(str(loc), config=None if config is None else str(config), local_files_only=lfo, **kw)
@@ -195,9 +198,9 @@ def _inpaint_unet(inpaint_model, kind, loc, pt:str, dtype, lfo:bool)->tuple:
 
 def bundle_from_pipe(pipe, # a loaded diffusers pipeline
                      device:str, name:str='', # where the modules go; what the bundle is called
-                     inpaint:tuple=(None, None), # `(unet, prediction_type)` of an inpainting UNet
+                     inpaint:tuple=(None, None), # (unet, prediction_type) of an inpainting UNet
                      cls:type=SDBundle, # the bundle class of the model's family
-                     **extra, # the family's further modules (e.g. SDXL's `text_encoder_2`)
+                     **extra, # the family's further modules (e.g. SDXL's text_encoder_2)
                     )->SDBundle:
     "A bundle of `pipe`'s modules on `device`; its scheduler, a DDIM, is told it is given ε (see `unet_eps`)"
     from diffusers import DDIMScheduler
@@ -475,17 +478,34 @@ def unet_eps(sd:SDBundle, # the model bundle
     return sd.eps(x, t, emb, uemb, g, unet)
 
 # %% ../nbs/00_helpers.ipynb #ee083d91
+def feather_weights(mask, # (h, w) mask at any resolution
+                    size:tuple, # (width, height) of the composite
+                    feather:float=1.0, # Gaussian blur (in pixels of work) of the mask's inner edge; 0: a hard edge
+                    work:tuple|None=None, # (width, height) the feather is drawn at, then resized (default: size)
+                   )->np.ndarray:
+    "A composite's weights of the edit: 1 inside the mask, 0 outside it (exactly), blurred inwards over a band"
+    import cv2
+    b = (upsample_mask(mask, size) > 0.5).astype(np.float32)
+    if feather <= 0: return b
+    bw = b if work is None or tuple(work) == tuple(size) else (upsample_mask(mask, work) > 0.5).astype(np.float32)
+    blur = cv2.GaussianBlur(bw, (0, 0), feather)
+    return b * (blur if bw is b else cv2.resize(blur, tuple(size), interpolation=cv2.INTER_LINEAR))  # feathered inwards: outside stays 0
+
+def blend(src:Image.Image, edit:Image.Image, w:np.ndarray)->Image.Image:
+    "`edit` weighted by `w`, `src` elsewhere; only the box where `w` > 0 is computed (the rest is `src`'s own pixels)"
+    out, rows, cols = np.array(src.convert('RGB')), np.flatnonzero(w.any(1)), np.flatnonzero(w.any(0))
+    if not len(rows): return Image.fromarray(out)
+    y, x = slice(rows[0], rows[-1] + 1), slice(cols[0], cols[-1] + 1); m = w[y, x, None]
+    out[y, x] = (np.asarray(edit.convert('RGB'))[y, x] * m + out[y, x] * (1 - m)).round().astype(np.uint8)
+    return Image.fromarray(out)
+
 def composite(src:Image.Image, # the original image
               edit:Image.Image, # the edited image (same size)
               mask, # (h, w) mask at any resolution
               feather:float=1.0, # Gaussian blur (in pixels) of the mask's inner edge; 0: a hard edge
              )->Image.Image:
     "`edit` inside `mask`, `src` outside (exactly), blended over a band feathered inwards"
-    import cv2
-    m = (upsample_mask(mask, src.size) > 0.5).astype(np.float32)
-    if feather > 0: m = m * cv2.GaussianBlur(m, (0, 0), feather)  # feathered inwards: outside stays the source
-    m = m[..., None]
-    return Image.fromarray((np.asarray(edit.convert('RGB')) * m + np.asarray(src.convert('RGB')) * (1 - m)).round().astype(np.uint8))
+    return blend(src, edit, feather_weights(mask, src.size, feather))
 
 # %% ../nbs/00_helpers.ipynb #07f99849
 def native_size(sd:SDBundle)->int:
@@ -509,13 +529,13 @@ def work_image(init_img, sd:SDBundle)->Image.Image:
 def to_input_size(full:Image.Image, # the input image, at its own size
                   outs:list, # edits at the working size, composited there (or raw)
                   masks:list, # the mask of each edit
-                  feather:float=1., # the composite's feather (pixels at the working size)
+                  feather:float=1., # the composite's feather, in pixels at the working size (drawn there, then resized)
                   raw:bool=False, # only resize, no composite
                  )->list:
     "Edits back at `full`'s size, composited onto it (its own pixels outside each mask) unless `raw`"
     if outs[0].size == full.size: return outs
     up = [o.resize(full.size, Image.LANCZOS) for o in outs]
-    return up if raw else [composite(full, o, m, feather * full.size[0] / outs[0].size[0]) for o, m in zip(up, masks)]
+    return up if raw else [blend(full, o, feather_weights(m, full.size, feather, outs[0].size)) for o, m in zip(up, masks)]
 
 # %% ../nbs/00_helpers.ipynb #adb1976d
 def _pair(rp, qp):
@@ -530,8 +550,8 @@ def _pair(rp, qp):
 class EditInputs:
     "One edit's inputs, prepared and encoded once: every stage reads them"
     full:Image.Image # the input, upright RGB, at its own size
-    src:Image.Image # the same at `work_size`
-    x0:torch.Tensor # (1, 4, h, w) latents of `src`
+    src:Image.Image # the same at work_size
+    x0:torch.Tensor # (1, 4, h, w) latents of src
     er:torch.Tensor; eq:torch.Tensor; u:torch.Tensor # (1, L, d) conditioning of the caption, the query and the negative prompt
     rp:str; qp:str # the caption (reference text) and the query
     sd:SDBundle # the model bundle

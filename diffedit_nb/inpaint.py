@@ -55,11 +55,11 @@ def query_score(imgs:list, # PIL images of one size, e.g. candidate edits
     return (((lr - lq) * w).sum((-2, -1)) / w.sum().clamp(min=1e-6)).view(k, n).mean(1).cpu()
 
 # %% ../nbs/04_inpaint.ipynb #fa50599c
-def inpaint_edit(ei:EditInputs, # the edit's inputs (`edit_inputs`)
+def inpaint_edit(ei:EditInputs, # the edit's inputs (edit_inputs)
                  mask, # an EditMask, or a mask at latent or pixel resolution
                  k:int=1, grow:int=0, # candidates (seeds seed, seed+1, ...); pixels the pipeline's mask is grown by
                  g:float=7.5, steps:int=20, seed:int=0, # guidance, inpainting steps, first seed
-                 raw:bool=False, feather:float=1., progress:bool=False, # raw: not composited; feather: as in `composite`
+                 raw:bool=False, feather:float=1., progress:bool=False, # raw: not composited; feather: as in composite
                 )->list:
     "Stage 3, inpainting: `k` inpaintings inside `mask` grown by `grow` (composited with the mask itself), at the working size"
     m, src = getattr(mask, 'mask', mask), ei.src
@@ -72,8 +72,8 @@ def inpaint_edit(ei:EditInputs, # the edit's inputs (`edit_inputs`)
 
 # %% ../nbs/04_inpaint.ipynb #449a49c8
 def best_first(ei:EditInputs, # the edit's inputs
-               cands:list, # `(mask, image)` pairs at the working size, from any editors
-               judge_s:float=0.9, seed:int=0, n:int=10, # `query_score`'s noising strength, seed and draws
+               cands:list, # (mask, image) pairs at the working size, from any editors
+               judge_s:float=0.9, seed:int=0, n:int=10, # query_score's noising strength, seed and draws
               )->list:
     "`cands` best first by `query_score` inside all their masks (from the encoded texts)"
     if len(cands) < 2: return cands
@@ -130,7 +130,7 @@ def bestDiffEdit(init_img, # the image (PIL, path or URL)
                  rule:str='paper', refine:bool=True, # the mask: the paper's rule, snapped to the image
                  box:bool|str=True, grow:int=2, candidates:int=4, # inpaintings in the boxes of the refined segment ('both': in the mask too)
                  r:float=0.5, # encoding ratio of the paper's edit (inside the same boxes, grown 1 pixel)
-                 steps:int=20, paper_steps:int=30, judge_n:int=6, # inpainting steps; DDIM steps of the paper's edit; the judge's draws
+                 steps:int=20, paper_steps:int=50, judge_n:int=10, # inpainting steps; DDIM steps of the paper's edit; the judge's draws
                  **kwargs)->tuple:
     "Inpaintings and the paper's edit of one mask, best first by `query_score`: `(mask, images)` (the mask of the first image)"
     o = {k: p.default for k, p in inspect.signature(bestDiffEdit).parameters.items() if p.kind == p.KEYWORD_ONLY} | kwargs  # fastDiffEdit's defaults

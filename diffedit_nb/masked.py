@@ -40,7 +40,7 @@ def masked_diffusion(x0:torch.Tensor, # (1, 4, h, w) scaled image latents
     return x
 
 # %% ../nbs/02_masked_diffusion.ipynb #8bc67ec1
-def blend_edit(ei:EditInputs, # the edit's inputs (`edit_inputs`)
+def blend_edit(ei:EditInputs, # the edit's inputs (edit_inputs)
                mask, # an EditMask, or a mask at latent or pixel resolution
                g:float=7.5, seed:int=100, strength:float=0.7, steps:int=70, # guidance, noise seed, strength, DDIM steps
                raw:bool=False, progress:bool=False, # raw: the decoder's output, not composited onto the source
@@ -72,7 +72,7 @@ def prompt_2_img_diffedit(rp:str, # reference text: a caption of the image
 # %% ../nbs/02_masked_diffusion.ipynb #85524994
 def psnr_outside(a:Image.Image, b:Image.Image, mask)->float:
     "PSNR (dB) between `a` and `b` over the pixels outside `mask` (inf when identical)"
-    keep = upsample_mask(mask, a.size) <= 0.5  # the pixel mask `composite` uses
+    keep = upsample_mask(mask, a.size) <= 0.5  # the pixel mask composite uses
     d = (np.asarray(a, np.float64) - np.asarray(b, np.float64))[keep]
     mse = (d**2).mean() if d.size else 0.
     return float('inf') if mse == 0 else float(10*np.log10(255**2 / mse))
@@ -135,11 +135,11 @@ def paper_decode(inv:dict, # ddim_invert's latents
     return x
 
 # %% ../nbs/02_masked_diffusion.ipynb #fc59b9e2
-def paper_edit(ei:EditInputs, # the edit's inputs (`edit_inputs`)
+def paper_edit(ei:EditInputs, # the edit's inputs (edit_inputs)
                mask, # an EditMask, or a mask at latent or pixel resolution
                r:float=0.5, strength:float|None=None, # encoding ratio of the inversion; edit strength (<= r; default r)
                g:float=7.5, steps:int=50, # guidance scale of the decoding; DDIM steps of a full run
-               raw:bool=False, feather:float=1., progress:bool=False, # as in `composite`; raw: not composited
+               raw:bool=False, feather:float=1., progress:bool=False, # as in composite; raw: not composited
               )->list:
     "Stage 3, the paper's editor: DDIM inversion with the caption, masked decoding with the query, at the working size"
     m = getattr(mask, 'mask', mask)

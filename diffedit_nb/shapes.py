@@ -24,8 +24,8 @@ SIZE = 64
 @dataclass(frozen=True)
 class Obj:
     "One flat object of the shapes world"
-    shape:str  # one of `SHAPES`
-    colour:str # one of `COLOURS`
+    shape:str  # one of SHAPES
+    colour:str # one of COLOURS
     x:int      # left edge of the bounding box
     y:int      # top edge of the bounding box
     s:int      # side of the bounding box, 16-32 px

@@ -33,7 +33,7 @@ class TrainConfig:
     offset_noise:float=0.1; p_uncond:float=0.1
     inpaint_steps:int=1500; inpaint_lr:float=5e-4; inpaint_obj_frac:float=0.6; inpaint_box_frac:float=0.
     threads:int=2; ckpt_every:int=1000; device:str='cpu'
-    def __repr__(self): # what differs from the defaults, so that signatures read `cfg:TrainConfig=TrainConfig()`
+    def __repr__(self): # what differs from the defaults, so that signatures read cfg:TrainConfig=TrainConfig()
         d = TrainConfig()
         return f"TrainConfig({', '.join(f'{k}={v!r}' for k, v in vars(self).items() if v != getattr(d, k))})"
 
