@@ -16,8 +16,8 @@ from .masked import paper_edit
 
 # %% auto #0
 __all__ = ['MASK_MODES', 'x0_preds', 'prompt_2_img_i2i_fast', 'eps_pair', 'fast_diffs', 'fast_diff_map', 'create_mask_fast',
-           'mask_from_latents', 'improve_mask', 'refine_mask', 'grow_mask', 'mask_boxes', 'load_mask', 'EditMask',
-           'draw_mask', 'edit_mask', 'paperDiffEdit']
+           'improve_mask', 'refine_mask', 'grow_mask', 'mask_boxes', 'load_mask', 'EditMask', 'draw_mask', 'edit_mask',
+           'paperDiffEdit']
 
 # %% ../nbs/03_fast_mask.ipynb #d138682a
 @torch.no_grad()
@@ -97,10 +97,6 @@ def create_mask_fast(init_img, # the image (PIL, path or URL), or its EditInputs
     check_args(n=n, s=s, g=g, seed=seed, steps=steps, batch=batch)
     ei = init_img if isinstance(init_img, EditInputs) else edit_inputs(init_img, rp, qp, sd)
     return rule_score(fast_diff_map(ei, n, s, g, seed, steps, cfg, batch), rule, threshold, soft)
-
-def mask_from_latents(x0, er, eq, uemb, sd, n=20, s=0.5, g=7.5, seed=0, steps=50, rule='zscore', soft=False, threshold=None, cfg=False, batch=32):
-    "`create_mask_fast` from an already encoded image and texts"
-    return diff_mask(fast_diffs(x0, er, eq, draw_noise(n, x0.shape[1:], seed, sd), sd, uemb, g, s, steps, cfg, batch), rule, threshold, soft)
 
 # %% ../nbs/03_fast_mask.ipynb #294087c0
 def improve_mask(mask, # (h, w) binary mask

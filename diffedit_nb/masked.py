@@ -8,7 +8,7 @@ import torch, numpy as np
 from PIL import Image
 from tqdm.auto import tqdm
 from .helpers import *
-from .purist import create_mask, _pair, iou
+from .purist import create_mask, iou
 
 # %% auto #0
 __all__ = ['masked_diffusion', 'blend_edit', 'prompt_2_img_diffedit', 'psnr_outside', 'diffEdit', 'ddim_invert', 'paper_decode',
