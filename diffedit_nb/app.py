@@ -252,7 +252,7 @@ def advanced_fields()->dict:
                         strength=gr.Number(None, label='strength (paperDiffEdit, bestDiffEdit: r)'),
                         steps=gr.Number(None, precision=0, minimum=1, label='steps'), guidance=gr.Number(7.5, label='guidance'),
                         candidates=gr.Number(None, precision=0, minimum=1, label='candidates (fast-, bestDiffEdit)'),
-                        feather=gr.Number(None, minimum=0, label='feather (pixels)'))
+                        feather=gr.Number(None, minimum=0, label='feather (cells: 1/64 of the side)'))
 
 def page_outputs()->dict:
     "The page's status line, its source | mask | result row and the PNG"

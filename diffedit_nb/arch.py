@@ -9,7 +9,7 @@ from pathlib import Path
 from .helpers import SHAPES_MODEL
 
 # %% auto #0
-__all__ = ['tiny_sd', 'unet_to_ldm', 'vae_to_ldm', 'to_original']
+__all__ = ['tiny_sd', 'unet_to_ldm', 'vae_to_ldm', 'to_original', 'tiny_sdxl', 'open_clip_to_ldm', 'xl_to_original']
 
 # %% ../nbs/04a_architectures.ipynb #0ea367b3
 def _tiny_parts(v:bool, in_channels:int, side:int, tok):
@@ -51,14 +51,16 @@ def _resnet(k:str)->str:
         if k.startswith(a + '.'): return b + k[len(a):]
     raise KeyError(k)
 
+_UNET_FIXED = {'time_embedding.linear_1': 'time_embed.0', 'time_embedding.linear_2': 'time_embed.2', 'conv_in': 'input_blocks.0.0',
+               'conv_norm_out': 'out.0', 'conv_out': 'out.2',
+               'add_embedding.linear_1': 'label_emb.0.0', 'add_embedding.linear_2': 'label_emb.0.2'}  # SDXL's embedding of pooled text and sizes
+
 def unet_to_ldm(sd:dict, cfg)->dict:
-    "A diffusers UNet state dict in the original (LDM) layout"
-    L, n, out = cfg['layers_per_block'], len(cfg['block_out_channels']), {}
-    fixed = {'time_embedding.linear_1': 'time_embed.0', 'time_embedding.linear_2': 'time_embed.2', 'conv_in': 'input_blocks.0.0',
-             'conv_norm_out': 'out.0', 'conv_out': 'out.2'}
+    "A diffusers UNet state dict (SD 1.x, 2.x or SDXL) in the original (LDM) layout"
+    L, out = cfg['layers_per_block'], {}
     for k, v in sd.items():
         p = k.split('.')
-        if (h := k.rsplit('.', 1)[0]) in fixed: nk = fixed[h] + '.' + p[-1]
+        if (h := k.rsplit('.', 1)[0]) in _UNET_FIXED: nk = _UNET_FIXED[h] + '.' + p[-1]
         elif p[0] == 'down_blocks':
             i, kind, j, rest = int(p[1]), p[2], int(p[3]), '.'.join(p[4:])
             if kind == 'resnets': nk = f'input_blocks.{1 + i*(L+1) + j}.0.' + _resnet(rest)
@@ -100,6 +102,10 @@ def vae_to_ldm(sd:dict, cfg)->dict:
     return out
 
 # %% ../nbs/04a_architectures.ipynb #c2eb30c1
+def _clip_to_ldm(sd:dict, prefix:str)->dict:
+    "A transformers CLIPTextModel state dict under `prefix`, with the text_model. that transformers' newer versions leave out"
+    return {prefix + ('' if k.startswith('text_model.') else 'text_model.') + k: v for k, v in sd.items()}
+
 def to_original(folder, # a Stable Diffusion pipeline folder
                 path, # the .safetensors file to write
                )->Path:
@@ -110,6 +116,61 @@ def to_original(folder, # a Stable Diffusion pipeline folder
     u, a = UNet2DConditionModel.from_pretrained(folder, subfolder='unet'), AutoencoderKL.from_pretrained(folder, subfolder='vae')
     te = CLIPTextModel.from_pretrained(folder, subfolder='text_encoder')
     sd = unet_to_ldm(u.state_dict(), u.config) | vae_to_ldm(a.state_dict(), a.config)
-    sd |= {'cond_stage_model.transformer.' + ('' if k.startswith('text_model.') else 'text_model.') + k: v for k, v in te.state_dict().items()}
+    sd |= _clip_to_ldm(te.state_dict(), 'cond_stage_model.transformer.')
     save_file({k: v.contiguous() for k, v in sd.items()}, str(path))
     return path
+
+# %% ../nbs/04a_architectures.ipynb #652fc908
+def tiny_sdxl(path, # folder to write
+              seed:int=0, # seed of the random weights
+              side:int=128, # native size in pixels (SDXL's 1024 divided by 8)
+             )->Path:
+    "Write a random-weight SDXL folder in the Hub's layout whose single file diffusers can read: text encoders of two widths, the second 10 layers deep"
+    from dataclasses import replace
+    from diffusers import UNet2DConditionModel
+    from diffedit_nb.train import make_vae, make_text_encoder, shapes_tokenizer
+    from diffedit_nb.train_xl import XLConfig, make_xl_unet, make_text_encoder_2, save_xl_model
+    torch.manual_seed(seed); cfg = XLConfig(max_length=77, vae_channels=(16, 32, 32, 32), text_hidden=32)  # the second encoder: text2_hidden wide
+    tok, vae = shapes_tokenizer(None, cfg), make_vae(cfg)
+    vae.register_to_config(scaling_factor=0.13025, sample_size=side)  # SDXL's VAE scaling factor
+    c = {k: v for k, v in make_xl_unet(cfg, sample_size=side // 8).config.items() if not k.startswith('_')}
+    unet = UNet2DConditionModel.from_config({**c, 'transformer_layers_per_block': (1, 1, 2), 'use_linear_projection': True})
+    te, te2 = make_text_encoder(tok, cfg), make_text_encoder_2(tok, replace(cfg, text_layers=10))
+    return save_xl_model(path, vae, unet, te, te2, tok, dtype=torch.float32, force_zeros=True)
+
+# %% ../nbs/04a_architectures.ipynb #530be759
+_OPEN_CLIP = {'text_model.embeddings.token_embedding.weight': 'token_embedding.weight', 'text_model.embeddings.position_embedding.weight': 'positional_embedding',
+              'text_model.final_layer_norm.weight': 'ln_final.weight', 'text_model.final_layer_norm.bias': 'ln_final.bias'}
+
+def _oc_layer(k:str)->str:
+    "A transformers CLIP encoder-layer parameter name in OpenCLIP's layout"
+    for a, b in (('text_model.encoder.layers.', 'transformer.resblocks.'), ('self_attn.', 'attn.'), ('layer_norm1', 'ln_1'),
+                 ('layer_norm2', 'ln_2'), ('mlp.fc1', 'mlp.c_fc'), ('mlp.fc2', 'mlp.c_proj')): k = k.replace(a, b)
+    return k
+
+def open_clip_to_ldm(sd:dict, # a transformers CLIPTextModelWithProjection state dict (SDXL's second text encoder)
+                    )->dict:
+    "SDXL's second text encoder in OpenCLIP's layout: q, k, v fused in one in_proj, the projection a right-hand matrix"
+    out = {'text_projection': sd['text_projection.weight'].T}  # (proj, d) -> (d, proj)
+    for k, v in sd.items():
+        if k in _OPEN_CLIP: out[_OPEN_CLIP[k]] = v
+        elif '.q_proj.' in k:  # (d, d) x 3 -> (3d, d)
+            out[_oc_layer(k.replace('q_proj.', 'in_proj_'))] = torch.cat([v, sd[k.replace('q_proj', 'k_proj')], sd[k.replace('q_proj', 'v_proj')]])
+        elif k.startswith('text_model.encoder.') and '.k_proj.' not in k and '.v_proj.' not in k: out[_oc_layer(k)] = v
+    return out
+
+# %% ../nbs/04a_architectures.ipynb #b971df0a
+def xl_to_original(folder, # a Stable Diffusion XL pipeline folder
+                   path, # the .safetensors file to write
+                  )->Path:
+    "Write the SDXL pipeline in `folder` as one original-layout .safetensors file, with SDXL base's key names"
+    from diffusers import UNet2DConditionModel, AutoencoderKL
+    from transformers import CLIPTextModel, CLIPTextModelWithProjection
+    from safetensors.torch import save_file
+    u, a = UNet2DConditionModel.from_pretrained(folder, subfolder='unet'), AutoencoderKL.from_pretrained(folder, subfolder='vae')
+    te = CLIPTextModel.from_pretrained(folder, subfolder='text_encoder')
+    te2 = CLIPTextModelWithProjection.from_pretrained(folder, subfolder='text_encoder_2')
+    sd = unet_to_ldm(u.state_dict(), u.config) | vae_to_ldm(a.state_dict(), a.config) | _clip_to_ldm(te.state_dict(), 'conditioner.embedders.0.transformer.')
+    sd |= {'conditioner.embedders.1.model.' + k: v for k, v in open_clip_to_ldm(te2.state_dict()).items()}
+    save_file({k: v.contiguous() for k, v in sd.items()}, str(path))
+    return Path(path)

@@ -18,7 +18,7 @@ from .inpaint import fastDiffEdit, bestDiffEdit
 
 # %% auto #0
 __all__ = ['count_unet', 'diffusers_diffedit', 'diffusers_mask', 'diffusers_edit', 'mask_methods', 'edit_methods', 'run_case',
-           'summarise', 'markdown_table', 'speedup', 'run_benchmark', 'main', 'random_sd15']
+           'summarise', 'markdown_table', 'speedup', 'run_benchmark', 'main', 'random_sd15', 'random_sdxl']
 
 # %% ../nbs/06_benchmark.ipynb #282f6b6f
 @contextlib.contextmanager
@@ -123,9 +123,10 @@ def summarise(rows:list)->list:
         out.append(dict(kind=kind, part=part, method=method, cases=len(rs)) | {k: float(np.mean([r[k] for r in rs])) for k in keys})
     return out
 
-def markdown_table(summary:list)->str:
+def markdown_table(summary:list, # rows (dicts), e.g. summarise's
+                   cols:list=('kind', 'part', 'method', 'cases', 'iou', 'seconds', 'unet_evals', 'bg_psnr', 'success'), # the columns
+                  )->str:
     "The summary as a markdown table"
-    cols = ['kind', 'part', 'method', 'cases', 'iou', 'seconds', 'unet_evals', 'bg_psnr', 'success']
     fmt = lambda k, v: '' if v is None else f"{v:.2f}" if isinstance(v, float) else str(v)
     lines = ['| ' + ' | '.join(cols) + ' |', '|' + '---|' * len(cols)]
     return '\n'.join(lines + ['| ' + ' | '.join(fmt(k, s.get(k)) for k in cols) + ' |' for s in summary])
@@ -160,16 +161,38 @@ def main(model:str='shapes', # model to benchmark
     print(markdown_table(summarise(rows)))
 
 # %% ../nbs/06_benchmark.ipynb #7268b7fb
-def random_sd15(seed:int=0)->SDBundle:
+def random_sd15(seed:int=0, # seed of the weights
+                small:bool=False, # every width divided (UNet channels by 5, VAE and text encoder by 4), the structure kept
+               )->SDBundle:
     "Stable Diffusion 1.5's architecture with random weights, built offline (fp32, CPU)"
     from diffusers import AutoencoderKL, UNet2DConditionModel, DDIMScheduler
     from transformers import CLIPTextConfig, CLIPTextModel
     from diffedit_nb.train import shapes_tokenizer, SCHEDULE
     torch.manual_seed(seed); tok = shapes_tokenizer(None); tok.model_max_length = 77
     vae = AutoencoderKL(down_block_types=('DownEncoderBlock2D',)*4, up_block_types=('UpDecoderBlock2D',)*4,
-                        block_out_channels=(128, 256, 512, 512), layers_per_block=2, latent_channels=4, sample_size=512)
-    unet = UNet2DConditionModel(sample_size=64, cross_attention_dim=768)  # diffusers' defaults are SD 1.x's UNet
-    te = CLIPTextModel(CLIPTextConfig(vocab_size=len(tok), hidden_size=768, intermediate_size=3072, num_hidden_layers=12,
+                        block_out_channels=tuple(c // (4 if small else 1) for c in (128, 256, 512, 512)), layers_per_block=2, latent_channels=4, sample_size=512)
+    unet = UNet2DConditionModel(sample_size=64, cross_attention_dim=768 // (4 if small else 1),  # diffusers' defaults are SD 1.x's UNet
+                                block_out_channels=tuple(c // (5 if small else 1) for c in (320, 640, 1280, 1280)))
+    te = CLIPTextModel(CLIPTextConfig(vocab_size=len(tok), hidden_size=768 // (4 if small else 1), intermediate_size=3072 // (4 if small else 1), num_hidden_layers=12,
                                       num_attention_heads=12, max_position_embeddings=77, eos_token_id=tok.eos_token_id))
     sched = DDIMScheduler(**SCHEDULE, clip_sample=False, set_alpha_to_one=False, steps_offset=1)
-    return SDBundle(vae.eval(), unet.eval(), tok, te.eval(), sched, name='random SD 1.5')
+    return SDBundle(vae.eval(), unet.eval(), tok, te.eval(), sched, name='random SD 1.5' + (', small' if small else ''))
+
+# %% ../nbs/06_benchmark.ipynb #40a12442
+def random_sdxl(sd15:SDBundle, # random_sd15's bundle (of the same small): its VAE, tokenizer and text encoder are SDXL's first ones
+                seed:int=0, # seed of the weights
+                small:bool=False, # every width divided as in random_sd15 (heads of 64 kept), the structure kept
+               )->SDBundle:
+    "Stable Diffusion XL base's architecture with random weights, built offline (fp32, CPU)"
+    from diffusers import UNet2DConditionModel
+    from transformers import CLIPTextConfig, CLIPTextModelWithProjection
+    from diffedit_nb.sdxl import SDXLBundle
+    torch.manual_seed(seed); tok, u, t = sd15.tokenizer, (5 if small else 1), (4 if small else 1)
+    te2 = CLIPTextModelWithProjection(CLIPTextConfig(vocab_size=len(tok), hidden_size=1280 // t, intermediate_size=5120 // t, num_hidden_layers=32,
+        num_attention_heads=20, projection_dim=1280 // t, hidden_act='gelu', max_position_embeddings=77, eos_token_id=tok.eos_token_id))
+    unet = UNet2DConditionModel(sample_size=128, block_out_channels=(320 // u, 640 // u, 1280 // u), transformer_layers_per_block=(1, 2, 10),
+        down_block_types=('DownBlock2D', 'CrossAttnDownBlock2D', 'CrossAttnDownBlock2D'), up_block_types=('CrossAttnUpBlock2D', 'CrossAttnUpBlock2D', 'UpBlock2D'),
+        attention_head_dim=(5 // u or 1, 10 // u, 20 // u), cross_attention_dim=sd15.text_encoder.config.hidden_size + 1280 // t, use_linear_projection=True,
+        addition_embed_type='text_time', addition_time_embed_dim=256, projection_class_embeddings_input_dim=6 * 256 + 1280 // t)
+    return SDXLBundle(sd15.vae, unet.eval(), tok, sd15.text_encoder, sd15.scheduler, name='random SDXL' + (', small' if small else ''),
+                      tokenizer_2=tok, text_encoder_2=te2.eval(), force_zeros=True)

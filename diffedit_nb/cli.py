@@ -209,9 +209,10 @@ def torch_dtype(name:str|None)->torch.dtype|None:
     return None if name is None else DTYPES[name]
 
 @functools.lru_cache(maxsize=1)
-def cached_bundle(model:str='shapes', device:str|None=None, inpaint_model:str|None=None, text_model:str|None=None, dtype:str|None=None)->SDBundle:
+def cached_bundle(model:str='shapes', device:str|None=None, inpaint_model:str|None=None, text_model:str|None=None, dtype:str|None=None,
+                  config:str|None=None)->SDBundle:
     "`load_artifacts` with these arguments, kept for the next call with the same ones"
-    return load_artifacts(model, text_model=text_model, inpaint_model=inpaint_model, device=device, dtype=torch_dtype(dtype))
+    return load_artifacts(model, text_model=text_model, inpaint_model=inpaint_model, device=device, dtype=torch_dtype(dtype), config=config)
 
 def model_opts(**kw)->dict:
     "The model options given (inpaint_model, text_model, dtype), to record with an edit: none when none were given"
@@ -263,6 +264,7 @@ def edit_options(method:str='paperDiffEdit', # paperDiffEdit, diffEdit, fastDiff
                  inpaint_model:str=None, # hub id or folder of a 9-channel inpainting UNet for fastDiffEdit and bestDiffEdit (e.g. sd-legacy/stable-diffusion-inpainting)
                  text_model:str=None, # hub id or folder of the tokenizer and text encoder, when not the model's own
                  dtype:str=None, # float32, float16 or bfloat16 (default: float16 on CUDA, float32 elsewhere)
+                 config:str=None, # a diffusers folder of the model's configs (any of its family), to load a single .safetensors file offline
                  n:int=None, # noise draws of the mask (default: the method's)
                  strength:float=None, # how far the image is noised; for paperDiffEdit and bestDiffEdit the encoding ratio r (default: the method's)
                  steps:int=None, # DDIM steps of a full run (default: the method's)
@@ -270,22 +272,22 @@ def edit_options(method:str='paperDiffEdit', # paperDiffEdit, diffEdit, fastDiff
                  guidance:float=7.5, # classifier-free guidance scale
                  seed:int=0, # seeds every random draw
                  box:str=None, # paperDiffEdit, fastDiffEdit, bestDiffEdit: yes fills each mask region out to its bounding box (room for a new shape); fastDiffEdit, bestDiffEdit: both, the model picks (default: the method's)
-                 grow:int=None, # paperDiffEdit, fastDiffEdit, bestDiffEdit: pixels to grow the mask by (default: the method's)
+                 grow:int=None, # paperDiffEdit, fastDiffEdit, bestDiffEdit: cells (1/64 of the image's side) to grow the mask by (default: the method's)
                  candidates:int=None, # fastDiffEdit, bestDiffEdit: inpaint this many and keep the one the model scores best (default: the method's)
-                 feather:float=None, # paperDiffEdit, fastDiffEdit, bestDiffEdit: blur (px) of the composite's inner edge, 0 a hard edge (default: the method's)
+                 feather:float=None, # paperDiffEdit, fastDiffEdit, bestDiffEdit: blur (cells) of the composite's inner edge, 0 a hard edge (default: the method's)
                  size:int=None, # long side of the working size, not of the output (default: the model's working size, about its native pixel count)
                  device:str=None, # cuda, mps or cpu (default: the first available; in a batch, the process's accelerator)
                 )->dict:
     "The model and method options of both commands, the device and dtype checked before any model loads: what to record (model options when given; not the device)"
     check_device(device); torch_dtype(dtype)
     return dict(method=check_method(method), model=str(model), n=n, strength=strength, steps=steps, rule=rule, guidance=guidance, seed=seed, box=box,
-                grow=grow, candidates=candidates, feather=feather, size=size) | model_opts(inpaint_model=inpaint_model, text_model=text_model, dtype=dtype)
+                grow=grow, candidates=candidates, feather=feather, size=size) | model_opts(inpaint_model=inpaint_model, text_model=text_model, dtype=dtype, config=config)
 
 def opts_bundle(opts:dict, # edit_options' output
                 device:str|None=None, # where to load it
                )->SDBundle:
     "The model bundle `opts` names (`cached_bundle`), with a warning when its method inpaints and the model has no inpainting UNet"
-    sd = cached_bundle(opts['model'], device, opts.get('inpaint_model'), opts.get('text_model'), opts.get('dtype'))
+    sd = cached_bundle(opts['model'], device, opts.get('inpaint_model'), opts.get('text_model'), opts.get('dtype'), opts.get('config'))
     if 'candidates' in method_options(opts['method']) and sd.inpaint_unet is None:
         warnings.warn(f"{opts['model']} has no inpainting UNet: method {opts['method']!r} inpaints with its base UNet (poorly); give --inpaint-model, e.g. sd-legacy/stable-diffusion-inpainting")
     return sd

@@ -210,13 +210,13 @@ def redraw(self:EditMask, rule:str|None=None, threshold:float|None=None)->EditMa
 
 @patch
 def room(self:EditMask, box:bool=False, # fill each region out to its bounding box (room for a new shape)
-         grow:int=0, # pixels to grow it by
+         grow:float=0, # cells (1/64 of the image's side, see grid_px) to grow it by
          tight:bool=False, # box the tight region (the refined segment) instead of the mask
         )->EditMask:
-    "The mask with room for a new shape: boxed and grown (both at the working size's pixels)"
+    "The mask with room for a new shape: boxed and grown, at the working size"
     if not (box or grow): return self
     pm = upsample_mask(self.tight if tight else self.mask, self.src.size, smooth=False)
-    m = grow_mask(mask_boxes(pm) if box else pm, grow)
+    m = grow_mask(mask_boxes(pm) if box else pm, round(grid_px(grow, self.src.size)))
     return replace(self, mask=m, tight=m)
 
 # %% ../nbs/03_fast_mask.ipynb #ba83be5b
@@ -230,14 +230,14 @@ def paperDiffEdit(init_img, # the image (PIL, path or URL)
                   rule:str='paper', # mask rule, see diff_mask
                   refine:bool=True, # snap the inferred mask to the image with refine_mask (GrabCut)
                   box:bool=False, # fill each region of the mask out to its bounding box (room for a new shape)
-                  grow:int=0, # pixels to grow the mask by
+                  grow:float=0, # cells (1/64 of the image's side) to grow the mask by
                   r:float=0.5, # encoding ratio of the inversion
                   strength:float|None=None, # edit strength (<= r; default r)
                   g:float=7.5, # guidance scale of the decoding
                   steps:int=50, # DDIM steps of a full run
                   seed:int=0, # seeds the mask draws
                   raw:bool=False, # return the decoded latents, not composited onto the source
-                  feather:float=1., # composite: blur (px) of the mask's inner edge; 0: a hard edge
+                  feather:float=1., # composite: blur (cells) of the mask's inner edge; 0: a hard edge
                   progress:bool=False,
                  )->tuple:
     "The paper's DiffEdit: mask, DDIM inversion, masked decoding (at `work_size`): `(mask, images at the input's size)`"

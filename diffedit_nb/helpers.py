@@ -12,11 +12,11 @@ from transformers import CLIPTokenizer
 from fastcore.basics import patch
 
 # %% auto #0
-__all__ = ['SHAPES_MODEL', 'SHAPES_XL_MODEL', 'BUILTIN', 'ARG_RULES', 'build_tokenizer', 'SDBundle', 'default_device',
+__all__ = ['SHAPES_MODEL', 'SHAPES_XL_MODEL', 'BUILTIN', 'GRID', 'ARG_RULES', 'build_tokenizer', 'SDBundle', 'default_device',
            'check_device', 'check_family', 'model_family', 'bundle_from_pipe', 'load_artifacts', 'load_image',
            'pil_to_latents', 'latents_to_pil', 'clip_ids', 'text_enc', 'mask_array', 'upsample_mask', 'mask_to_pil',
            'show_images', 'overlay', 'plot_diffedit', 'draw_noise', 'get_scheduler', 'strength_timesteps', 'to_eps',
-           'unet_eps', 'feather_weights', 'blend', 'composite', 'native_size', 'work_size', 'work_image',
+           'unet_eps', 'grid_px', 'feather_weights', 'blend', 'composite', 'native_size', 'work_size', 'work_image',
            'to_input_size', 'EditInputs', 'edit_inputs', 'check_args']
 
 # %% ../nbs/00_helpers.ipynb #ee737a69
@@ -173,9 +173,10 @@ def model_family(kind:str, loc, lfo:bool=False)->str:
 
 def _single_file(P, loc, config, lfo:bool, **kw):
     "`P.from_single_file`: offline, only with `config` (a local folder of the architecture's configs), else a clear error"
+    repo = 'stabilityai/stable-diffusion-xl-base-1.0' if 'XL' in P.__name__ else 'stable-diffusion-v1-5/stable-diffusion-v1-5'  # the family's own configs
     msg = (f"{str(loc)!r} is a single checkpoint file: diffusers needs the configs of its architecture, which it downloads from the Hub. "
-           "Offline, pass config= a local diffusers folder of the same architecture, e.g. one saved by "
-           "`hf download stable-diffusion-v1-5/stable-diffusion-v1-5 --exclude '*.safetensors' '*.bin' --local-dir sd15-config` while online")
+           "Offline, pass config= (the command's --config) a local diffusers folder of the same architecture, e.g. one saved by "
+           f"`hf download {repo} --exclude '*.safetensors' '*.bin' --local-dir {repo.split('/')[1]}-config` while online")
     if lfo and config is None: raise FileNotFoundError(msg)
     try: return P.from_single_file(str(loc), config=None if config is None else str(config), local_files_only=lfo, **kw)
     except (OSError, ValueError) as e: raise FileNotFoundError(f"{msg} ({type(e).__name__})") from None
@@ -477,6 +478,15 @@ def unet_eps(sd:SDBundle, # the model bundle
     "`sd.eps`: the noise prediction ε for `x`, guided when `uemb` is given"
     return sd.eps(x, t, emb, uemb, g, unet)
 
+# %% ../nbs/00_helpers.ipynb #e1174203
+GRID = 64 # cells along an image's side: the unit of growth and feathering is 1/GRID of the side
+
+def grid_px(v:float, # a size in cells
+            size:tuple, # (width, height) of the image it is drawn on
+           )->float:
+    "`v` cells in pixels of an image of `size`: `v` × √(w·h) / GRID"
+    return v * math.sqrt(size[0] * size[1]) / GRID
+
 # %% ../nbs/00_helpers.ipynb #ee083d91
 def feather_weights(mask, # (h, w) mask at any resolution
                     size:tuple, # (width, height) of the composite
@@ -502,10 +512,10 @@ def blend(src:Image.Image, edit:Image.Image, w:np.ndarray)->Image.Image:
 def composite(src:Image.Image, # the original image
               edit:Image.Image, # the edited image (same size)
               mask, # (h, w) mask at any resolution
-              feather:float=1.0, # Gaussian blur (in pixels) of the mask's inner edge; 0: a hard edge
+              feather:float=1.0, # Gaussian blur of the mask's inner edge, in cells (grid_px); 0: a hard edge
              )->Image.Image:
     "`edit` inside `mask`, `src` outside (exactly), blended over a band feathered inwards"
-    return blend(src, edit, feather_weights(mask, src.size, feather))
+    return blend(src, edit, feather_weights(mask, src.size, grid_px(feather, src.size)))
 
 # %% ../nbs/00_helpers.ipynb #07f99849
 def native_size(sd:SDBundle)->int:
@@ -529,13 +539,13 @@ def work_image(init_img, sd:SDBundle)->Image.Image:
 def to_input_size(full:Image.Image, # the input image, at its own size
                   outs:list, # edits at the working size, composited there (or raw)
                   masks:list, # the mask of each edit
-                  feather:float=1., # the composite's feather, in pixels at the working size (drawn there, then resized)
+                  feather:float=1., # the composite's feather in cells, drawn at the working size, then resized
                   raw:bool=False, # only resize, no composite
                  )->list:
     "Edits back at `full`'s size, composited onto it (its own pixels outside each mask) unless `raw`"
     if outs[0].size == full.size: return outs
     up = [o.resize(full.size, Image.LANCZOS) for o in outs]
-    return up if raw else [blend(full, o, feather_weights(m, full.size, feather, outs[0].size)) for o, m in zip(up, masks)]
+    return up if raw else [blend(full, o, feather_weights(m, full.size, grid_px(feather, outs[0].size), outs[0].size)) for o, m in zip(up, masks)]
 
 # %% ../nbs/00_helpers.ipynb #adb1976d
 def _pair(rp, qp):
@@ -576,8 +586,7 @@ ARG_RULES = {  # argument -> (test, what it must be)
     **{k: (lambda v: _whole(v) and v >= 1, 'a whole number, at least 1') for k in ('n', 'steps', 'mask_steps', 'paper_steps', 'judge_n', 'batch', 'candidates', 'size')},
     **{k: (lambda v: _real(v) and 0 < v <= 1, 'a number in (0, 1]') for k in ('s', 'r', 'strength', 'judge_s')},
     **{k: (lambda v: _real(v), 'a finite number') for k in ('g', 'guidance')},
-    'grow': (lambda v: _whole(v) and v >= 0, 'a whole number, at least 0'),
-    'feather': (lambda v: _real(v) and v >= 0, 'a finite number, at least 0'),
+    **{k: (lambda v: _real(v) and v >= 0, 'a finite number, at least 0') for k in ('grow', 'feather')},  # in cells (grid_px)
     'seed': (lambda v: _whole(v) and 0 <= v < 2**32, 'a whole number from 0 to 2**32-1')}
 
 def check_args(**kw)->dict:

@@ -57,14 +57,15 @@ def query_score(imgs:list, # PIL images of one size, e.g. candidate edits
 # %% ../nbs/04_inpaint.ipynb #fa50599c
 def inpaint_edit(ei:EditInputs, # the edit's inputs (edit_inputs)
                  mask, # an EditMask, or a mask at latent or pixel resolution
-                 k:int=1, grow:int=0, # candidates (seeds seed, seed+1, ...); pixels the pipeline's mask is grown by
+                 k:int=1, grow:float=0, # candidates (seeds seed, seed+1, ...); cells (1/64 of the side) the pipeline's mask is grown by
                  g:float=7.5, steps:int=20, seed:int=0, # guidance, inpainting steps, first seed
                  raw:bool=False, feather:float=1., progress:bool=False, # raw: not composited; feather: as in composite
+                 pipe=None, # the inpainting pipeline, when the caller has one (default: ei.sd.inpaint_pipeline())
                 )->list:
     "Stage 3, inpainting: `k` inpaintings inside `mask` grown by `grow` (composited with the mask itself), at the working size"
     m, src = getattr(mask, 'mask', mask), ei.src
-    pm = grow_mask(upsample_mask(m, src.size, smooth=False), grow) if grow else m
-    pipe = ei.sd.inpaint_pipeline(); pipe.set_progress_bar_config(disable=not progress)
+    pm = grow_mask(upsample_mask(m, src.size, smooth=False), round(grid_px(grow, src.size))) if grow else m
+    pipe = pipe or ei.sd.inpaint_pipeline(); pipe.set_progress_bar_config(disable=not progress)
     gs = [torch.Generator().manual_seed(seed + j) for j in range(k)]
     out = pipe(**ei.sd.pipe_prompts(ei.eq, ei.u), image=src, mask_image=mask_to_pil(pm, src.size), height=src.size[1], width=src.size[0],
                num_inference_steps=steps, guidance_scale=g, num_images_per_prompt=k, generator=gs if k > 1 else gs[0]).images
@@ -92,8 +93,9 @@ def _rooms(em:EditMask, box)->list:
     return {False: [em.mask], True: [em.room(box=True, tight=True).mask], 'both': [em.room(box=True, tight=True).mask, em.mask]}[box]
 
 def _inpaintings(ei:EditInputs, em:EditMask, box, kw:dict)->list:
-    "`(mask, image)` pairs: `inpaint_edit(ei, mask, **kw)` for each of `_rooms(em, box)`"
-    return [(mm, o) for mm in _rooms(em, box) for o in inpaint_edit(ei, mm, **kw)]
+    "`(mask, image)` pairs: `inpaint_edit(ei, mask, **kw)` for each of `_rooms(em, box)`, with one pipeline"
+    pipe = ei.sd.inpaint_pipeline()
+    return [(mm, o) for mm in _rooms(em, box) for o in inpaint_edit(ei, mm, pipe=pipe, **kw)]
 
 def _finish(ei:EditInputs, outs:list, feather:float, raw:bool)->tuple:
     "`(mask, images)` of ranked `(mask, image)` pairs, the images at the input's size"
@@ -107,11 +109,11 @@ def fastDiffEdit(init_img, # the image (PIL, path or URL)
                  improve:bool=True, refine:bool=False, # improve_mask; refine_mask (GrabCut)
                  mask:Image.Image|np.ndarray|torch.Tensor|None=None, mask_mode:str='replace', # a user mask, instead of or with the inferred one
                  box:bool|str=False, # True: each region of the mask filled out to its bounding box (room for a new shape); 'both': candidates of each
-                 grow:int=0, # pixels to grow the mask the pipeline gets by (the composite keeps the mask itself)
+                 grow:float=0, # cells (1/64 of the image's side) to grow the mask the pipeline gets by (the composite keeps the mask itself)
                  candidates:int=1, # inpaint with seeds seed, seed+1, ... (per mask); return them all, best first by query_score
                  judge_s:float=0.9, # noising strength query_score judges the candidates at
                  g:float=7.5, steps:int=20, seed:int=0, # inpainting guidance and steps; seeds the mask draws and the inpainting
-                 raw:bool=False, feather:float=1., progress:bool=False, # raw: the pipeline's output; feather: as in composite
+                 raw:bool=False, feather:float=1., progress:bool=False, # raw: the pipeline's output; feather: as in composite (cells)
                 )->tuple:
     "The tutorial's FastDiffEdit: fast mask, then diffusers' inpainting pipeline (at `work_size`): `(mask, images)` (the mask of the first image)"
     _check_candidates(box, candidates)
@@ -122,22 +124,22 @@ def fastDiffEdit(init_img, # the image (PIL, path or URL)
     return _finish(ei, best_first(ei, outs, judge_s, seed), feather, raw)
 
 # %% ../nbs/04_inpaint.ipynb #55ecc683
-@delegates(fastDiffEdit, but=['improve', 'box', 'grow', 'candidates', 'rule', 'refine', 'steps'])
+@delegates(fastDiffEdit, but=['improve', 'box', 'grow', 'candidates', 'rule', 'refine', 'steps', 'n'])
 def bestDiffEdit(init_img, # the image (PIL, path or URL)
                  rp:str, # reference text: a caption of the image
                  qp:str, # query text: what the image should become
                  sd:SDBundle, # the model bundle
-                 rule:str='paper', refine:bool=True, # the mask: the paper's rule, snapped to the image
-                 box:bool|str=True, grow:int=2, candidates:int=4, # inpaintings in the boxes of the refined segment ('both': in the mask too)
-                 r:float=0.5, # encoding ratio of the paper's edit (inside the same boxes, grown 1 pixel)
+                 rule:str='paper', refine:bool=True, n:int=10, # the mask: the paper's rule, snapped to the image, from n noise draws (fastDiffEdit's: 20)
+                 box:bool|str=True, grow:float=2, candidates:int=4, # inpaintings in the boxes of the refined segment ('both': in the mask too)
+                 r:float=0.5, # encoding ratio of the paper's edit (inside the same boxes, grown 1 cell)
                  steps:int=20, paper_steps:int=50, judge_n:int=10, # inpainting steps; DDIM steps of the paper's edit; the judge's draws
                  **kwargs)->tuple:
     "Inpaintings and the paper's edit of one mask, best first by `query_score`: `(mask, images)` (the mask of the first image)"
     o = {k: p.default for k, p in inspect.signature(bestDiffEdit).parameters.items() if p.kind == p.KEYWORD_ONLY} | kwargs  # fastDiffEdit's defaults
     _check_candidates(box, candidates)
-    check_args(grow=grow, candidates=candidates, r=r, steps=steps, paper_steps=paper_steps, judge_n=judge_n, **{k: v for k, v in o.items() if k in ARG_RULES})
+    check_args(n=n, grow=grow, candidates=candidates, r=r, steps=steps, paper_steps=paper_steps, judge_n=judge_n, **{k: v for k, v in o.items() if k in ARG_RULES})
     ei = edit_inputs(init_img, rp, qp, sd)
-    em = edit_mask(ei, n=o['n'], s=o['s'], seed=o['seed'], rule=rule, refine=refine, mask=o['mask'], mask_mode=o['mask_mode'])
+    em = edit_mask(ei, n=n, s=o['s'], seed=o['seed'], rule=rule, refine=refine, mask=o['mask'], mask_mode=o['mask_mode'])
     ed = dict(g=o['g'], raw=o['raw'], feather=o['feather'], progress=o['progress'])
     outs = _inpaintings(ei, em, box, dict(k=candidates, grow=grow, steps=steps, seed=o['seed'], **ed))
     pm = em.room(box=True, grow=1, tight=True)
