@@ -4,7 +4,7 @@
 
 # %% ../nbs/07_cli.ipynb #08e31c12
 from __future__ import annotations
-import os, io, sys, csv, json, time, socket, signal, hashlib, inspect, tempfile, threading, warnings, functools, contextlib, numpy as np, torch
+import os, io, sys, csv, json, math, time, socket, signal, hashlib, inspect, tempfile, threading, warnings, functools, contextlib, numpy as np, torch
 from pathlib import Path
 from dataclasses import replace
 from PIL import Image, PngImagePlugin
@@ -23,13 +23,13 @@ from .inpaint import fastDiffEdit, bestDiffEdit
 # %% auto #0
 __all__ = ['METHODS', 'ALIASES', 'OPTIONS', 'MIN_SIDE', 'SAVE_EXTS', 'TMP', 'DTYPES', 'REQUIRED', 'ROW_OPTS', 'COLUMNS',
            'CLAIM_TIMEOUT', 'fast_blend', 'check_method', 'method_options', 'box_option', 'edit_params', 'open_image',
-           'min_side', 'work_bundle', 'check_writable', 'check_outputs', 'png_info', 'read_params', 'tmp_path',
-           'tmp_owner', 'save_atomic', 'torch_dtype', 'cached_bundle', 'model_opts', 'run_method', 'edit_region',
-           'edit_outputs', 'edit_file', 'edit_options', 'opts_bundle', 'diffedit_edit', 'diffedit_reproduce', 'row_key',
-           'read_manifest', 'append_result', 'read_results', 'prepare_out_dir', 'rows_todo', 'row_outputs',
-           'check_batch_outputs', 'exit_code', 'edit_row', 'batch_row', 'batch_state', 'finish_row_on_interrupt',
-           'run_rows', 'summarize', 'claim_row', 'mark_done', 'shared_todo', 'diffedit_batch', 'batch_exit',
-           'cli_output', 'main']
+           'min_side', 'work_bundle', 'check_writable', 'check_outputs', 'png_info', 'read_params', 'record_units',
+           'tmp_path', 'tmp_owner', 'save_atomic', 'torch_dtype', 'cached_bundle', 'model_opts', 'run_method',
+           'edit_region', 'edit_outputs', 'edit_file', 'edit_options', 'opts_bundle', 'diffedit_edit',
+           'record_in_cells', 'diffedit_reproduce', 'row_key', 'read_manifest', 'append_result', 'read_results',
+           'prepare_out_dir', 'rows_todo', 'row_outputs', 'check_batch_outputs', 'exit_code', 'edit_row', 'batch_row',
+           'batch_state', 'finish_row_on_interrupt', 'run_rows', 'summarize', 'claim_row', 'mark_done', 'shared_todo',
+           'diffedit_batch', 'batch_exit', 'cli_output', 'main']
 
 # %% ../nbs/07_cli.ipynb #03396c0b
 if __name__ == '__main__' and '__file__' in globals():  # `python -m diffedit_nb.cli`, not a notebook
@@ -162,9 +162,9 @@ def check_outputs(inputs, # the input paths (image, mask, model file, manifest):
 
 # %% ../nbs/07_cli.ipynb #89ab0f11
 def png_info(p:dict)->PngImagePlugin.PngInfo:
-    "PNG text chunks: the edit's parameters as JSON under `diffedit`, and the package's version"
+    "PNG text chunks: the edit's parameters as JSON under `diffedit`, the unit of its sizes, and the package's version"
     info = PngImagePlugin.PngInfo()
-    info.add_text('diffedit', json.dumps(p))
+    info.add_text('diffedit', json.dumps(p)); info.add_text('diffedit-units', 'cells')
     info.add_text('Software', f'diffedit_nb {diffedit_nb.__version__}')
     return info
 
@@ -173,6 +173,10 @@ def read_params(path)->dict:
     with Image.open(path) as im: p = getattr(im, 'text', {}).get('diffedit')
     if p is None: raise ValueError(f"{str(path)!r} has no diffedit parameters (only the PNG outputs of diffedit carry them)")
     return json.loads(p)
+
+def record_units(path)->str:
+    "What the grow and feather of an edited PNG's record are in: 'cells', or 'pixels' for a record from before sizes were cells"
+    with Image.open(path) as im: return getattr(im, 'text', {}).get('diffedit-units', 'pixels')
 
 # %% ../nbs/07_cli.ipynb #6a89e427
 TMP = '.{name}~{host}~{pid}.tmp' # a temporary file's name: the file it becomes, and the host and process writing it
@@ -314,6 +318,17 @@ def diffedit_edit(image:str, # the image to edit (any format PIL reads)
     return p
 
 # %% ../nbs/07_cli.ipynb #723490ff
+def record_in_cells(p:dict, # an edit's record (read_params)
+                    units:str='cells', # what its grow and feather are in (record_units)
+                    device:str|None=None, # where its model is loaded
+                   )->dict:
+    "`p` with grow and feather in cells: a record from before sizes were cells gave them in pixels of its working image"
+    if units == 'cells' or not (p.get('grow') or p.get('feather')): return p
+    sd = cached_bundle(p['model'], device, p.get('inpaint_model'), p.get('text_model'), p.get('dtype'), p.get('config'))
+    size = open_image(p['image']).size
+    ws = work_size(size, work_bundle(sd, size, p.get('size')))
+    return p | {k: p[k] * GRID / math.sqrt(ws[0] * ws[1]) for k in ('grow', 'feather') if p.get(k)}
+
 @call_parse
 def diffedit_reproduce(png:str, # an edit's PNG, with the parameters diffedit recorded in it
                        out:str=None, # where to write the edit again (default: NAME-again.png beside it)
@@ -321,7 +336,7 @@ def diffedit_reproduce(png:str, # an edit's PNG, with the parameters diffedit re
                        quiet:store_true=False, # no progress bars
                       )->dict:
     "Make the edit recorded in `png` again: `diffedit_edit` with its parameters"
-    p, takes = read_params(png), inspect.signature(diffedit_edit).parameters
+    p, takes = record_in_cells(read_params(png), record_units(png), device), inspect.signature(diffedit_edit).parameters
     out = out or str(Path(png).with_name(f'{Path(png).stem}-again.png'))
     return diffedit_edit(**{k: v for k, v in p.items() if k in takes}, out=out, device=device, quiet=quiet)
 
