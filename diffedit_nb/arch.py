@@ -9,7 +9,7 @@ from pathlib import Path
 from .helpers import SHAPES_MODEL
 
 # %% auto #0
-__all__ = ['tiny_sd', 'unet_to_ldm', 'vae_to_ldm', 'to_original', 'tiny_sdxl', 'open_clip_to_ldm', 'xl_to_original']
+__all__ = ['tiny_sd', 'unet_to_ldm', 'vae_to_ldm', 'to_original', 'open_clip_to_ldm', 'xl_to_original']
 
 # %% ../nbs/04a_architectures.ipynb #0ea367b3
 def _tiny_parts(v:bool, in_channels:int, side:int, tok):
@@ -106,37 +106,22 @@ def _clip_to_ldm(sd:dict, prefix:str)->dict:
     "A transformers CLIPTextModel state dict under `prefix`, with the text_model. that transformers' newer versions leave out"
     return {prefix + ('' if k.startswith('text_model.') else 'text_model.') + k: v for k, v in sd.items()}
 
+def _original(folder, path, enc:dict)->Path:
+    "Write the UNet and VAE of the pipeline in `folder`, and the text encoders `enc` names ({subfolder: (class, to_ldm)}), as one .safetensors file"
+    from diffusers import UNet2DConditionModel, AutoencoderKL
+    from safetensors.torch import save_file
+    u, a = UNet2DConditionModel.from_pretrained(folder, subfolder='unet'), AutoencoderKL.from_pretrained(folder, subfolder='vae')
+    sd = unet_to_ldm(u.state_dict(), u.config) | vae_to_ldm(a.state_dict(), a.config)
+    for sub, (cls, f) in enc.items(): sd |= f(cls.from_pretrained(folder, subfolder=sub).state_dict())
+    save_file({k: v.contiguous() for k, v in sd.items()}, str(path))
+    return Path(path)
+
 def to_original(folder, # a Stable Diffusion pipeline folder
                 path, # the .safetensors file to write
                )->Path:
     "Write the SD pipeline in `folder` as one original-layout .safetensors file"
-    from diffusers import UNet2DConditionModel, AutoencoderKL
     from transformers import CLIPTextModel
-    from safetensors.torch import save_file
-    u, a = UNet2DConditionModel.from_pretrained(folder, subfolder='unet'), AutoencoderKL.from_pretrained(folder, subfolder='vae')
-    te = CLIPTextModel.from_pretrained(folder, subfolder='text_encoder')
-    sd = unet_to_ldm(u.state_dict(), u.config) | vae_to_ldm(a.state_dict(), a.config)
-    sd |= _clip_to_ldm(te.state_dict(), 'cond_stage_model.transformer.')
-    save_file({k: v.contiguous() for k, v in sd.items()}, str(path))
-    return path
-
-# %% ../nbs/04a_architectures.ipynb #652fc908
-def tiny_sdxl(path, # folder to write
-              seed:int=0, # seed of the random weights
-              side:int=128, # native size in pixels (SDXL's 1024 divided by 8)
-             )->Path:
-    "Write a random-weight SDXL folder in the Hub's layout whose single file diffusers can read: text encoders of two widths, the second 10 layers deep"
-    from dataclasses import replace
-    from diffusers import UNet2DConditionModel
-    from diffedit_nb.train import make_vae, make_text_encoder, shapes_tokenizer
-    from diffedit_nb.train_xl import XLConfig, make_xl_unet, make_text_encoder_2, save_xl_model
-    torch.manual_seed(seed); cfg = XLConfig(max_length=77, vae_channels=(16, 32, 32, 32), text_hidden=32)  # the second encoder: text2_hidden wide
-    tok, vae = shapes_tokenizer(None, cfg), make_vae(cfg)
-    vae.register_to_config(scaling_factor=0.13025, sample_size=side)  # SDXL's VAE scaling factor
-    c = {k: v for k, v in make_xl_unet(cfg, sample_size=side // 8).config.items() if not k.startswith('_')}
-    unet = UNet2DConditionModel.from_config({**c, 'transformer_layers_per_block': (1, 1, 2), 'use_linear_projection': True})
-    te, te2 = make_text_encoder(tok, cfg), make_text_encoder_2(tok, replace(cfg, text_layers=10))
-    return save_xl_model(path, vae, unet, te, te2, tok, dtype=torch.float32, force_zeros=True)
+    return _original(folder, path, {'text_encoder': (CLIPTextModel, lambda s: _clip_to_ldm(s, 'cond_stage_model.transformer.'))})
 
 # %% ../nbs/04a_architectures.ipynb #530be759
 _OPEN_CLIP = {'text_model.embeddings.token_embedding.weight': 'token_embedding.weight', 'text_model.embeddings.position_embedding.weight': 'positional_embedding',
@@ -164,13 +149,6 @@ def xl_to_original(folder, # a Stable Diffusion XL pipeline folder
                    path, # the .safetensors file to write
                   )->Path:
     "Write the SDXL pipeline in `folder` as one original-layout .safetensors file, with SDXL base's key names"
-    from diffusers import UNet2DConditionModel, AutoencoderKL
     from transformers import CLIPTextModel, CLIPTextModelWithProjection
-    from safetensors.torch import save_file
-    u, a = UNet2DConditionModel.from_pretrained(folder, subfolder='unet'), AutoencoderKL.from_pretrained(folder, subfolder='vae')
-    te = CLIPTextModel.from_pretrained(folder, subfolder='text_encoder')
-    te2 = CLIPTextModelWithProjection.from_pretrained(folder, subfolder='text_encoder_2')
-    sd = unet_to_ldm(u.state_dict(), u.config) | vae_to_ldm(a.state_dict(), a.config) | _clip_to_ldm(te.state_dict(), 'conditioner.embedders.0.transformer.')
-    sd |= {'conditioner.embedders.1.model.' + k: v for k, v in open_clip_to_ldm(te2.state_dict()).items()}
-    save_file({k: v.contiguous() for k, v in sd.items()}, str(path))
-    return Path(path)
+    return _original(folder, path, {'text_encoder': (CLIPTextModel, lambda s: _clip_to_ldm(s, 'conditioner.embedders.0.transformer.')),
+        'text_encoder_2': (CLIPTextModelWithProjection, lambda s: {'conditioner.embedders.1.model.' + k: v for k, v in open_clip_to_ldm(s).items()})})

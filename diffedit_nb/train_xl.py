@@ -135,14 +135,16 @@ def make_tiny_sdxl(path, # folder to write
                    seed:int=0, # seed of the random weights
                    inpaint:bool=True, # also write a 9-channel unet_inpaint
                    sample_size:int=8, # latent side the UNet is built for (8: 64-px images)
+                   one_file:bool=False, # readable by diffusers as one original-layout file too: text encoders of two widths, the second 10 layers deep
                   )->Path:
     "Write a miniature Stable Diffusion XL folder with random weights and SDXL's layout scaled down, built offline"
-    torch.manual_seed(seed); cfg = XLConfig(max_length=77, vae_channels=(16, 32, 32, 32))
+    torch.manual_seed(seed); cfg = XLConfig(max_length=77, vae_channels=(16, 32, 32, 32), **(dict(text_hidden=32) if one_file else {}))
     tok, vae = shapes_tokenizer(None, cfg), make_vae(cfg)
     vae.register_to_config(scaling_factor=0.13025, sample_size=sample_size * 8)
     c = {k: v for k, v in make_xl_unet(cfg, sample_size=sample_size).config.items() if not k.startswith('_')}
     unet = UNet2DConditionModel.from_config({**c, 'transformer_layers_per_block': (1, 1, 2), 'use_linear_projection': True})
-    return save_xl_model(path, vae, unet, make_text_encoder(tok, cfg), make_text_encoder_2(tok, cfg), tok, inpaint_unet_from(unet) if inpaint else None, dtype=torch.float32, force_zeros=True)
+    te, te2 = make_text_encoder(tok, cfg), make_text_encoder_2(tok, replace(cfg, text_layers=10) if one_file else cfg)
+    return save_xl_model(path, vae, unet, te, te2, tok, inpaint_unet_from(unet) if inpaint else None, dtype=torch.float32, force_zeros=True)
 
 # %% ../nbs/05b_train_xl.ipynb #68738b0d
 def train_xl_model(path, cfg:XLConfig=XLConfig(), log=print,
