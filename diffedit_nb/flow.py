@@ -198,13 +198,13 @@ def image_ids(h:int, # latent height
     rows, cols = torch.meshgrid(torch.arange(h // 2), torch.arange(w // 2), indexing='ij')
     return torch.stack([torch.zeros_like(rows), rows, cols], -1).reshape(-1, 3).float()
 
-# %% ../nbs/11_flow.ipynb #a40ed957
+# %% ../nbs/11_flow.ipynb #15b8ce52
 def flux_velocity(transformer, # a `FluxTransformer2DModel`
                   tokens:torch.Tensor, # packed latents (b, n, 64)
                   sigma:float, # noise level
                   text:tuple, # (T5 tokens (b, m, joint_attention_dim), CLIP-L pooled (b, 768), txt_ids (m, 3))
                   img_ids:torch.Tensor, # (n, 3), from `image_ids`
-                  g:float|None=3.5, # guidance scale of a guidance-distilled model ([dev]); ignored without one
+                  g:float=3.5, # guidance scale of a guidance-distilled model ([dev]); ignored without one
                  )->torch.Tensor:
     "FLUX's velocity prediction for packed tokens at noise level `sigma`"
     emb, pooled, txt_ids = text
