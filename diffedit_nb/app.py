@@ -4,26 +4,28 @@
 
 # %% ../nbs/10_app.ipynb #41d943c6
 from __future__ import annotations
-import os, sys, math, inspect, tempfile, threading, functools, numpy as np
+import os, sys, math, inspect, tempfile, threading, functools, ipaddress, numpy as np
 os.environ['GRADIO_ANALYTICS_ENABLED'] = 'False'  # before gradio is imported: no telemetry, no version check
 import gradio as gr
 from dataclasses import dataclass
 from pathlib import Path
 from PIL import Image
-from fastcore.script import call_parse
-from .all import SDBundle, EditInputs, EditMask, RULES, edit_inputs, edit_mask, draw_mask, load_image, overlay, edit_case
-from .cli import (METHODS, edit_params, work_bundle, png_info, read_params, save_atomic, run_method, cached_bundle,
-                             open_image)
+from fastcore.script import call_parse, store_true
+from .all import (SDBundle, EditInputs, EditMask, RULES, edit_inputs, edit_mask, draw_mask, load_image,
+                             overlay, edit_case)
+from .cli import (METHODS, edit_params, work_bundle, png_info, read_params, save_atomic, run_method,
+                             cached_bundle, open_image)
 
 # %% auto #0
-__all__ = ['PAGE_METHODS', 'EXAMPLES', 'BRUSH_MODES', 'ADVANCED', 'CSS', 'method_default', 'mask_opts', 'rule_threshold',
-           'read_image', 'check_texts', 'example_rows', 'Session', 'bundle', 'infer', 'painted_mask', 'page_mask',
-           'show_mask', 'page_params', 'save_edit', 'in_page', 'on_image', 'on_mask', 'on_redraw', 'on_brush',
-           'on_method', 'on_edit', 'model_loader', 'wire', 'page_fields', 'advanced_fields', 'page_outputs',
-           'wire_events', 'build_app', 'launch_app']
+__all__ = ['PAGE_METHODS', 'EXAMPLES', 'BRUSH_MODES', 'ADVANCED', 'API', 'CSS', 'INTRO', 'AUTH_ENV', 'method_default',
+           'mask_opts', 'rule_threshold', 'read_image', 'check_texts', 'example_rows', 'ImageUpload', 'Session',
+           'bundle', 'infer', 'painted_mask', 'page_mask', 'show_mask', 'page_params', 'save_edit', 'in_page',
+           'on_image', 'on_mask', 'on_redraw', 'on_brush', 'on_method', 'on_edit', 'model_loader', 'api_parameters',
+           'wire', 'page_fields', 'brush_editor', 'advanced_fields', 'page_outputs', 'wire_events', 'cache_schedule',
+           'build_app', 'read_auth', 'is_loopback', 'check_exposure', 'serving_note', 'launch_app']
 
 # %% ../nbs/10_app.ipynb #df98ffac
-PAGE_METHODS = ('fastDiffEdit', 'paperDiffEdit', 'bestDiffEdit', 'diffEdit')  # the front doors the page offers (names of the CLI's METHODS)
+PAGE_METHODS = ('paperDiffEdit', 'fastDiffEdit', 'bestDiffEdit', 'diffEdit')  # the page's methods, default first
 
 def method_default(method:str, # one of PAGE_METHODS
                    k:str, # a parameter name
@@ -51,15 +53,18 @@ def rule_threshold(rule:str, # one of RULES
 # %% ../nbs/10_app.ipynb #5a2f3447
 def read_image(path, # the upload's path (None: nothing uploaded)
               )->Image.Image:
-    "The uploaded image, upright RGB at its own size; a readable error when there is none or it cannot be read"
+    "The uploaded image, upright RGB at its own size; the CLI's message, naming the file, when it cannot be read"
     if not path: raise ValueError("Upload an image or pick an example first")
-    return load_image(open_image(path), size=None, multiple=1)
+    try: return load_image(open_image(path), size=None, multiple=1)
+    except (ValueError, FileNotFoundError) as e: msg = str(e).replace(repr(str(path)), repr(Path(path).name))
+    raise ValueError(msg)
 
 def check_texts(caption:str, query:str)->tuple:
     "The caption and the query, stripped; a readable error when one is empty or they are the same"
     for k, v in (('caption', caption), ('query', query)):
-        if not (v or '').strip(): raise ValueError(f"The {k} is empty: the caption says what the image shows, the query what it should show")
-    if caption.strip() == query.strip(): raise ValueError("The caption and the query are the same: there is nothing to edit")
+        if (v or '').strip(): continue
+        raise ValueError(f"The {k} is empty: the caption says what the image shows, the query what it should show")
+    if caption.strip() == query.strip(): raise ValueError("The caption and the query are the same: nothing to edit")
     return caption.strip(), query.strip()
 
 # %% ../nbs/10_app.ipynb #a11ddf71
@@ -73,6 +78,17 @@ def example_rows(folder=None, # where to write the images (default: a folder in 
     save_atomic({p: (c.src.image, None) for p, c in cases if not p.exists()})
     return [[str(p), c.caption, c.query] for p, c in cases]
 
+# %% ../nbs/10_app.ipynb #a97f3a1b
+class ImageUpload(gr.Image):
+    "A `gr.Image` that hands its handler the upload's path unopened: `read_image` checks every upload"
+    is_template = True  # the page draws it as Gradio's Image
+
+    def preprocess(self, payload)->str|None:
+        "The upload's path (None: nothing uploaded)"
+        if payload is None: return None
+        if payload.path is None: raise gr.Error("The image came without a file: upload a file", print_exception=False)
+        return str(payload.path)
+
 # %% ../nbs/10_app.ipynb #b9b06c03
 @dataclass(repr=False)
 class Session:
@@ -84,16 +100,17 @@ def bundle(sd)->SDBundle:
     "The model bundle `sd`, or the one the loader `sd()` returns"
     return sd() if callable(sd) else sd
 
-def infer(image, caption:str, query:str, method:str, sd, # the upload's path, the texts, one of PAGE_METHODS, the model (or its loader)
+def infer(image, caption:str, query:str, # the upload's path, the texts
+          method:str, sd, # one of PAGE_METHODS, the model (or its loader)
           n:int|None=None, seed:int=0, # noise draws of the mask (default: edit_mask's), their seed
           state:Session|None=None, # the tab's session so far: reused when it was inferred from the same inputs
          )->Session:
-    "Stages 1 and 2 for a tab: the inputs prepared and the mask inferred (the UNet calls), unless `state` already has them"
+    "Stages 1 and 2 for a tab: the inputs prepared, the mask inferred (the UNet calls); `state` when it has them"
     caption, query = check_texts(caption, query)
     key = (str(image), caption, query, n or inspect.signature(edit_mask).parameters['n'].default, seed)
     if state is not None and state.key == key: return state
     im = read_image(image)
-    ei = edit_inputs(im, caption, query, work_bundle(bundle(sd), im.size))  # the bundle set to the image's working size, as the CLI does
+    ei = edit_inputs(im, caption, query, work_bundle(bundle(sd), im.size))  # at the image's working size, as the CLI
     return Session(key, ei, edit_mask(ei, n=key[3], seed=seed, **mask_opts(method)))
 
 # %% ../nbs/10_app.ipynb #0eda4b45
@@ -110,7 +127,7 @@ def page_mask(st:Session, method:str, rule:str, t:float, # the tab's session, th
               painted:np.ndarray|None=None, mode:str='union', # the painted mask (painted_mask), and one of BRUSH_MODES
              )->EditMask:
     "The mask the page shows and edits with, drawn from the stored differences: no UNet call"
-    if mode not in BRUSH_MODES: raise ValueError(f"The painted mask's mode must be one of {', '.join(BRUSH_MODES)}, not {mode!r}")
+    if mode not in BRUSH_MODES: raise ValueError(f"Brush mode {mode!r}: use one of {', '.join(BRUSH_MODES)}")
     use = None if mode == 'off' else painted
     o = mask_opts(method) | dict(rule=rule, threshold=rule_threshold(rule, t))
     return draw_mask(st.em.diff, st.ei.src, mask=use, mask_mode='union' if use is None else mode, **o)
@@ -125,19 +142,19 @@ def show_mask(st:Session, em:EditMask)->tuple:
 def page_params(image, caption:str, query:str, method:str, # the upload's path, the texts, one of PAGE_METHODS
                 page:dict, # how the page drew the mask: its rule, threshold and brush
                 model:str='shapes', # the model's name, to record
-                **opts, # the advanced options: seed, n, strength, steps, guidance, candidates, feather (None: the method's default)
+                **opts, # the advanced options: seed, n, strength, steps, guidance, candidates, feather (None: default)
                )->dict:
-    "The validated parameters of the page's edit as the CLI records them (`edit_params`), with how the page drew the mask"
+    "The validated parameters of the page's edit as the CLI records them (`edit_params`), with how it drew the mask"
     o = {k: v for k, v in opts.items() if v is not None}
     n = o.pop('n', None) or inspect.signature(edit_mask).parameters['n'].default  # the draws of the page's mask
-    return edit_params(caption, query, method, n=n, rule=page.get('rule'), image=Path(image).name, model=str(model), mask=None,
-                       guidance=o.pop('guidance', 7.5), seed=o.pop('seed', 0), page=page, **o)
+    return edit_params(caption, query, method, n=n, rule=page.get('rule'), image=Path(image).name, model=str(model),
+                       mask=None, guidance=o.pop('guidance', 7.5), seed=o.pop('seed', 0), page=page, **o)
 
 def save_edit(res:Image.Image, p:dict, # the edited image and its parameters
-              folder=None, # where (default: a new temporary folder)
+              root=None, # where its new folder is made (default: the temporary directory)
              )->str:
-    "`res` as a PNG that carries `p`, written atomically: its path"
-    out = Path(folder or tempfile.mkdtemp(prefix='diffedit_app_'))/f"{Path(p['image']).stem}-{p['method']}.png"
+    "`res` as a PNG that carries `p`, written atomically in a new folder of its own: its path"
+    out = Path(tempfile.mkdtemp(prefix='diffedit_app_', dir=root))/f"{Path(p['image']).stem}-{p['method']}.png"
     save_atomic({out: (res, png_info(p))})
     return str(out)
 
@@ -159,26 +176,27 @@ def on_image(image, # the upload's path
     "A new image: `(brush editor value, mask view, session, painted mask, status)`, the session and the strokes dropped"
     if not image: return None, None, None, None, ''
     im = read_image(image)
-    return dict(background=im, layers=[], composite=im), None, None, None, f"{im.size[0]}×{im.size[1]} image: type a caption and a query, then **Mask**"
+    note = f"{im.size[0]}×{im.size[1]} image: type a caption and a query, then **Mask**"
+    return dict(background=im, layers=[], composite=im), None, None, None, note
 
 @in_page
 def on_mask(image, caption, query, method, rule, threshold, # the page's fields, as in infer and page_mask
             painted=None, brush_mode='union', seed=0, n=None, state=None, sd=None)->tuple:
     "**Mask**: the mask inferred (or the tab's reused) and drawn: `(mask view, status, session)`"
-    st = infer(image, caption, query, method, sd, n, seed, state)
-    return *show_mask(st, page_mask(st, method, rule, threshold, painted, brush_mode)), st
+    st = infer(image, caption, query, method=method, sd=sd, n=n, seed=seed or 0, state=state)
+    return *show_mask(st, page_mask(st, method, rule, t=threshold, painted=painted, mode=brush_mode)), st
 
 @in_page
 def on_redraw(method, rule, threshold, painted=None, brush_mode='union', state=None)->tuple:
-    "The threshold, the rule, the method or the brush's mode changed: the mask re-drawn from the stored differences: `(mask view, status)`"
+    "The threshold, rule, method or brush mode changed: the mask re-drawn, no UNet call: `(mask view, status)`"
     if state is None: return gr.skip(), "Press **Mask** first: it infers the mask the slider cuts"
-    return show_mask(state, page_mask(state, method, rule, threshold, painted, brush_mode))
+    return show_mask(state, page_mask(state, method, rule, t=threshold, painted=painted, mode=brush_mode))
 
 @in_page
 def on_brush(brush, method, rule, threshold, brush_mode='union', state=None)->tuple:
     "A stroke of the brush: `(painted mask, mask view, status)`, the mask re-drawn with it"
     painted = painted_mask(brush)
-    return painted, *on_redraw(method, rule, threshold, painted, brush_mode, state)
+    return painted, *on_redraw(method, rule, threshold, painted=painted, brush_mode=brush_mode, state=state)
 
 def on_method(method)->str:
     "The method changed: its own mask rule"
@@ -188,20 +206,24 @@ def on_method(method)->str:
 ADVANCED = ('seed', 'n', 'strength', 'steps', 'guidance', 'candidates', 'feather')  # the options under "Advanced"
 
 @in_page
-def on_edit(image, caption, query, method, rule, threshold, painted=None, brush_mode='union', state=None, sd=None, model='shapes',
+def on_edit(image, caption, query, method, rule, threshold, painted=None, brush_mode='union', state=None, # as on_mask
+            sd=None, model='shapes', # the model (or its loader), and its name to record
+            folder=None, # where the PNG's folder is made (default: the temporary directory)
             **opts, # ADVANCED (None: the method's default)
            )->tuple:
     "**Edit**: the method inside the page's mask: `(source, mask view, result, PNG path, status, session)`"
-    st = infer(image, caption, query, method, sd, opts.get('n'), opts.get('seed') or 0, state)
-    em = page_mask(st, method, rule, threshold, painted, brush_mode)
-    p = page_params(image, caption, query, method, dict(rule=rule, threshold=threshold, brush=None if painted is None else brush_mode), model, **opts)
+    st = infer(image, caption, query, method=method, sd=sd, n=opts.get('n'), seed=opts.get('seed') or 0, state=state)
+    em = page_mask(st, method, rule, t=threshold, painted=painted, mode=brush_mode)
+    page = dict(rule=rule, threshold=threshold, brush=None if painted is None else brush_mode)
+    p = page_params(image, caption, query, method, page=page, model=model, **opts)
     _, res = run_method(st.ei.full, p, st.ei.sd, mask=em.pixels.astype(np.float32))
-    return st.ei.full, show_mask(st, em)[0], res[0], save_edit(res[0], p), f"Done: {method}, {show_mask(st, em)[1].lower()}", st
+    view, note = show_mask(st, em)
+    return st.ei.full, view, res[0], save_edit(res[0], p, folder), f"Done: {method}, {note.lower()}", st
 
 # %% ../nbs/10_app.ipynb #b4dd7802
 def model_loader(sd:SDBundle|None=None, # a loaded bundle
                  model:str='shapes', # else: what load_artifacts loads ('shapes', a hub id, a folder, a file)
-                 inpaint_model:str|None=None, # and the inpainting UNet fastDiffEdit and bestDiffEdit use (a hub id or folder)
+                 inpaint_model:str|None=None, # and the inpainting UNet of fast- and bestDiffEdit (hub id or folder)
                 )->callable:
     "A function returning the model bundle, loaded once, on the first call (`sd` itself when given)"
     lock = threading.Lock()
@@ -212,29 +234,57 @@ def model_loader(sd:SDBundle|None=None, # a loaded bundle
             except Exception as e: raise ValueError(f"The model {str(model)!r} cannot be loaded: {e}") from None
     return get
 
-def wire(event, f, ui:dict, outputs:list, fixed:dict|None=None, track:bool=False, **kwargs):
-    "Connect `f` to `event`: its parameters filled from the fields of `ui` of the same names (ADVANCED too for `**opts`), and from `fixed`"
+# %% ../nbs/10_app.ipynb #ac4587de
+API = {  # the app's API endpoints: what each does (the API page shows it)
+    'mask': "Infer the mask of `image` where `caption` and `query` differ: (the mask over the image, a status line)",
+    'redraw': "Re-draw this client's last /mask at another threshold, rule or method, no model call: (mask, status)",
+    'edit': "Edit inside the mask: (source, mask over it, result, the result as a PNG carrying its parameters, status)"}
+
+def api_parameters(f, # a handler
+                   names:list, # the names of the fields it takes
+                  )->list:
+    "Keyword-only parameters `names` with `f`'s defaults (None for ADVANCED ones): the API's parameters"
+    ps = inspect.signature(f).parameters
+    kw = inspect.Parameter.KEYWORD_ONLY
+    return [inspect.Parameter(k, kw, default=ps[k].default if k in ps else None) for k in names]
+
+def wire(event, f, ui:dict, outputs:list, # the event, its handler, the page's fields, the outputs
+         fixed:dict|None=None, # the handler's other arguments
+         api:str|None=None, # its endpoint's name, one of API (None: private)
+         track:bool=False, # show a progress indicator in the page while it runs
+         **kwargs, # to the event
+        ):
+    "Connect `f` to `event`: its parameters from the fields of `ui` of the same names (ADVANCED too for `**opts`)"
     ps = inspect.signature(f).parameters
     names = [k for k in list(ps) + (list(ADVANCED) if 'opts' in ps else []) if k in ui]
     fx = {k: v for k, v in (fixed or {}).items() if k in ps}
-    def call(*vals): return f(**dict(zip(names, vals)), **fx)
-    def tracked(progress=gr.Progress(), *vals): progress(0, desc='working'); return call(*vals)  # a progress indicator in the page
-    return event(tracked if track else call, [ui[k] for k in names], outputs, **kwargs)
+    def call(**vals): return f(**vals, **fx)
+    def tracked(progress=gr.Progress(), **vals):
+        progress(0, desc='working')
+        return call(**vals)
+    kw = api_parameters(f, names)
+    call.__signature__ = inspect.Signature(kw)
+    tracked.__signature__ = inspect.Signature([inspect.signature(tracked).parameters['progress']] + kw)
+    vis = dict(api_name=api, api_description=API[api]) if api else dict(api_visibility='private')
+    return event(tracked if track else call, inputs_kwargs={k: ui[k] for k in names}, outputs=outputs, **vis, **kwargs)
 
 # %% ../nbs/10_app.ipynb #98e89833
-def page_fields(method:str='fastDiffEdit')->dict:
+def page_fields(method:str=PAGE_METHODS[0], # the method the page opens on
+                keep:int|None=None, # seconds a tab's session is kept (None: until the server stops)
+               )->dict:
     "The page's input fields, by the names of the handlers' parameters (created inside a `gr.Blocks`)"
-    ui = dict(state=gr.State(None), painted=gr.State(None))
+    ui = dict(state=gr.State(None, time_to_live=keep), painted=gr.State(None, time_to_live=keep))
     with gr.Row(equal_height=False):
         with gr.Column():
-            ui['image'] = gr.Image(type='filepath', label='Image', sources=['upload', 'clipboard'], elem_id='image', height=256)
+            ui['image'] = ImageUpload(type='filepath', label='Image', sources=['upload', 'clipboard'], elem_id='image',
+                                      height=256)
             ui['caption'] = gr.Textbox(label='Caption: what the image shows', elem_id='caption')
             ui['query'] = gr.Textbox(label='Query: what it should show', elem_id='query')
             ui['method'] = gr.Dropdown(list(PAGE_METHODS), value=method, label='Method', elem_id='method')
         with gr.Column():
-            ui['brush'] = gr.ImageEditor(type='pil', label='Paint a mask', elem_id='brush', height=256, layers=False, sources=(), transforms=(),
-                                         brush=gr.Brush(colors=['#ff00c8'], color_mode='fixed', default_size=4), eraser=gr.Eraser(default_size=4))
-            ui['brush_mode'] = gr.Radio(list(BRUSH_MODES), value='union', label='Painted mask: united with the inferred one, replacing it, or off', elem_id='brush-mode')
+            ui['brush'] = brush_editor()
+            ui['brush_mode'] = gr.Radio(list(BRUSH_MODES), value='union', elem_id='brush-mode',
+                                        label='Painted mask: united with the inferred one, replacing it, or off')
         with gr.Column():
             ui['mask_view'] = gr.Image(label='Mask', interactive=False, elem_id='mask-view', height=256, format='png')
             ui['threshold'] = gr.Slider(0.01, 0.99, 0.5, step=0.01, label='Threshold', elem_id='threshold')
@@ -243,6 +293,12 @@ def page_fields(method:str='fastDiffEdit')->dict:
     return ui
 
 # %% ../nbs/10_app.ipynb #992787f3
+def brush_editor()->gr.ImageEditor:
+    "The brush editor: one layer, one colour, no upload of its own"
+    return gr.ImageEditor(type='pil', label='Paint a mask', elem_id='brush', height=256, layers=False, sources=(),
+                          transforms=(), brush=gr.Brush(colors=['#ff00c8'], color_mode='fixed', default_size=4),
+                          eraser=gr.Eraser(default_size=4))
+
 def advanced_fields()->dict:
     "The options under \"Advanced\": empty means the method's default"
     with gr.Accordion('Advanced', open=False):
@@ -250,7 +306,8 @@ def advanced_fields()->dict:
             return dict(seed=gr.Number(0, precision=0, minimum=0, label='seed', elem_id='seed'),
                         n=gr.Number(None, precision=0, minimum=1, label='n: noise draws of the mask'),
                         strength=gr.Number(None, label='strength (paperDiffEdit, bestDiffEdit: r)'),
-                        steps=gr.Number(None, precision=0, minimum=1, label='steps'), guidance=gr.Number(7.5, label='guidance'),
+                        steps=gr.Number(None, precision=0, minimum=1, label='steps'),
+                        guidance=gr.Number(7.5, label='guidance'),
                         candidates=gr.Number(None, precision=0, minimum=1, label='candidates (fast-, bestDiffEdit)'),
                         feather=gr.Number(None, minimum=0, label='feather (cells: 1/64 of the side)'))
 
@@ -266,50 +323,116 @@ def page_outputs()->dict:
 
 # %% ../nbs/10_app.ipynb #08010f25
 def wire_events(ui:dict, # the page's fields and outputs
-                fixed:dict, # the model's loader (sd) and name (model)
+                fixed:dict, # the model's loader (sd) and name (model), and where results are written (folder)
                ):
-    "Connect the page's events to the handlers"
+    "Connect the page's events to the handlers: /mask, /redraw and /edit in the API, the page's own events private"
     view = [ui['mask_view'], ui['status']]
-    ui['image'].change(on_image, ui['image'], [ui['brush'], ui['mask_view'], ui['state'], ui['painted'], ui['status']])
-    wire(ui['mask_btn'].click, on_mask, ui, view + [ui['state']], fixed)
-    for ev in (ui['threshold'].input, ui['rule'].input, ui['brush_mode'].input):
-        wire(ev, on_redraw, ui, view, show_progress='hidden', queue=False)  # cheap: answered at once, not queued
+    fresh = [ui['brush'], ui['mask_view'], ui['state'], ui['painted'], ui['status']]
+    ui['image'].change(on_image, ui['image'], fresh, api_visibility='private')
+    wire(ui['mask_btn'].click, on_mask, ui, view + [ui['state']], fixed, api='mask', concurrency_id='model')
+    for i, ev in enumerate((ui['threshold'].input, ui['rule'].input, ui['brush_mode'].input)):
+        wire(ev, on_redraw, ui, view, api=None if i else 'redraw', show_progress='hidden', queue=False)  # not queued
     wire(ui['brush'].input, on_brush, ui, [ui['painted']] + view, show_progress='hidden', queue=False)
-    wire(ui['method'].input(on_method, ui['method'], ui['rule']).then, on_redraw, ui, view, show_progress='hidden')
-    wire(ui['edit_btn'].click, on_edit, ui, [ui[k] for k in ('source', 'edit_mask', 'result', 'png', 'status', 'state')], fixed, track=True)
+    picked = ui['method'].input(on_method, ui['method'], ui['rule'], api_visibility='private')
+    wire(picked.then, on_redraw, ui, view, show_progress='hidden')
+    outs = [ui[k] for k in ('source', 'edit_mask', 'result', 'png', 'status', 'state')]
+    wire(ui['edit_btn'].click, on_edit, ui, outs, fixed, api='edit', track=True, concurrency_id='model')
 
 CSS = ("<style>:is(#image, #mask-view, #source, #edit-mask, #result) img "  # small images drawn large, and sharp
        "{width: 100%; height: 100%; object-fit: contain; image-rendering: pixelated}</style>")
 
 # %% ../nbs/10_app.ipynb #d56abeb2
+INTRO = ("## DiffEdit\nDescribe the image (**caption**) and what it should become (**query**): **Mask** finds where "
+         "they differ, the threshold and the brush adjust it, **Edit** changes only the masked part.")
+
+def cache_schedule(keep:int|None)->tuple|None:
+    "Gradio's `delete_cache` for files kept `keep` seconds: `(how often it looks, age)`, looking at least every minute"
+    return (min(keep, 60), keep) if keep else None
+
 def build_app(sd:SDBundle|None=None, # a loaded model bundle
               model:str='shapes', # else the model to load on the first request: 'shapes', a hub id, a folder or a file
               inpaint_model:str|None=None, # and its inpainting UNet (a hub id or folder), as in load_artifacts
-              method:str='fastDiffEdit', # the method the page starts with
+              method:str=PAGE_METHODS[0], # the method the page opens on
               examples:bool|None=None, # offer the shapes-world examples (default: with the shapes model)
+              keep:int|None=3600, # seconds uploads, results and a tab's session are kept (None: until it stops)
+              concurrency:int=1, # requests that run the model at once; the others wait in the queue
+              queue_size:int=8, # requests that may wait; more are told the queue is full
              )->gr.Blocks:
-    "The DiffEdit page as a Gradio app: `build_app().launch()`"
-    fixed = dict(sd=model_loader(sd, model, inpaint_model), model=str(model))
-    with gr.Blocks(title='DiffEdit', analytics_enabled=False) as app:
+    "The DiffEdit page and its API as a queued Gradio app: `build_app().launch()`"
+    fixed = dict(sd=model_loader(sd, model, inpaint_model), model=str(model), folder=gr.utils.get_upload_folder())
+    with gr.Blocks(title='DiffEdit', analytics_enabled=False, delete_cache=cache_schedule(keep)) as app:
         gr.HTML(CSS, padding=False)
-        gr.Markdown("## DiffEdit\nDescribe the image (**caption**) and what it should become (**query**): **Mask** finds where they differ, "
-                    "the threshold and the brush adjust it, **Edit** changes only the masked part.")
-        ui = page_fields(method)
+        gr.Markdown(INTRO)
+        ui = page_fields(method, keep)
         if examples or (examples is None and str(model) == 'shapes'):
             gr.Examples(example_rows(), [ui['image'], ui['caption'], ui['query']], label='Shapes-world examples')
         ui |= advanced_fields() | page_outputs()
         wire_events(ui, fixed)
-    return app
+    return app.queue(default_concurrency_limit=concurrency, max_size=queue_size)
+
+# %% ../nbs/10_app.ipynb #95acca3f
+AUTH_ENV = 'DIFFEDIT_APP_AUTH'  # where `diffedit app` finds its --auth when it is not given
+
+def read_auth(auth:str|None=None, # 'user:password', or a file of such lines (default: $DIFFEDIT_APP_AUTH)
+             )->list|None:
+    "The `(user, password)` pairs `auth` allows; None when there are none"
+    auth = auth or os.environ.get(AUTH_ENV)
+    if not auth: return None
+    lines = Path(auth).read_text().splitlines() if Path(auth).is_file() else [auth]
+    pairs = [tuple(l.strip().split(':', 1)) for l in lines if l.strip()]
+    if not pairs or not all(len(p) == 2 and all(p) for p in pairs):
+        raise ValueError(f"--auth (or ${AUTH_ENV}) must be user:password, or a file of user:password lines")
+    return pairs
+
+# %% ../nbs/10_app.ipynb #54bcf1ea
+def is_loopback(host:str)->bool:
+    "Whether `host` serves this machine only: localhost or a loopback address"
+    if host == 'localhost': return True
+    try: return ipaddress.ip_address(host).is_loopback
+    except ValueError: return False  # a host name: it may resolve to any address
+
+def check_exposure(host:str, # the address to bind
+                   auth:list|None, # the (user, password) pairs (read_auth)
+                   no_auth:bool=False, # serve beyond loopback without a password anyway
+                  ):
+    "Refuse to serve beyond loopback without a password, unless `no_auth` says so"
+    if auth or no_auth or is_loopback(host): return
+    raise ValueError(f"--host {host} would serve the app beyond this machine with no password: give --auth "
+                     f"user:password (or a file of such lines, or set {AUTH_ENV}), or --no-auth to serve it open")
+
+# %% ../nbs/10_app.ipynb #c0cac8bc
+def serving_note(url:str, # where the app serves
+                 host:str, # the address it is bound to
+                 auth:list|None, # the (user, password) pairs
+                 keep:int|None, # seconds files are kept
+                )->str:
+    "The start-up line: where the app serves, to whom, whether it is protected, how long it keeps files"
+    who = 'this machine only' if is_loopback(host) else 'anyone who can reach this machine'
+    lock = f"protected by --auth ({len(auth)} user{'s' * (len(auth) > 1)})" if auth else 'NOT protected by a password'
+    kept = f"uploads and results deleted after {keep} s" if keep else 'uploads and results kept until it stops'
+    return f"diffedit app: serving {url} to {who}, {lock}; {kept}"
 
 # %% ../nbs/10_app.ipynb #d36c9070
 @call_parse
 def launch_app(model:str='shapes', # 'shapes' (bundled), a hub id, a diffusers folder or a .safetensors file
-               host:str='127.0.0.1', # the address to bind: loopback unless you mean to serve others
+               host:str='127.0.0.1', # the address to bind: loopback unless you mean to serve others (then --auth)
                port:int=7860, # the port
-               inpaint_model:str=None, # hub id or folder of a 9-channel inpainting UNet for fastDiffEdit and bestDiffEdit
+               inpaint_model:str=None, # hub id or folder of a 9-channel inpainting UNet for fast- and bestDiffEdit
+               method:str=PAGE_METHODS[0], # the method the page opens on
+               auth:str=None, # user:password, or a file of such lines (default: $DIFFEDIT_APP_AUTH)
+               no_auth:store_true=False, # serve beyond loopback without a password, open to anyone who reaches it
+               keep:int=3600, # seconds an upload, a result or a tab's session is kept (0: until the server stops)
+               concurrency:int=1, # requests that run the model at once
+               queue_size:int=8, # requests that may wait for the model; more are told the queue is full
               ):
-    "`diffedit app`: load the model, then serve the DiffEdit page on `host:port` (no share link, no telemetry) until interrupted"
+    "`diffedit app`: load the model, then serve the DiffEdit page and its API on `host:port` until interrupted"
+    creds = read_auth(auth)
+    check_exposure(host, creds, no_auth)
     try: model_loader(None, model, inpaint_model)()  # loaded once, before the page is served
     except ValueError as e: print(f"diffedit app: {e}; the page will say so, and try again when asked", file=sys.stderr)
-    app = build_app(model=model, inpaint_model=inpaint_model)
-    app.launch(server_name=host, server_port=port, share=False, inbrowser=False, show_error=False)
+    app = build_app(model=model, inpaint_model=inpaint_model, method=method, keep=keep or None,
+                    concurrency=concurrency, queue_size=queue_size)
+    app.launch(server_name=host, server_port=port, auth=creds, share=False, inbrowser=False, show_error=False,
+               quiet=True, prevent_thread_lock=True)
+    print(serving_note(f'http://{host}:{app.server_port}/', host, creds, keep or None), flush=True)
+    app.block_thread()
