@@ -34,10 +34,10 @@ def build_t5_tokenizer(words:list=WORDS, # words that become single tokens
     if path is not None: tok.save_pretrained(path)
     return tok
 
-# %% ../nbs/11_flow.ipynb #653d6cb8
+# %% ../nbs/11_flow.ipynb #3af9ecb7
 def tiny_clip(tok, # the CLIP tokenizer it reads
               hidden:int=32, # width (768 for CLIP-L, 1280 for CLIP-G)
-              projection:bool=True, # `CLIPTextModelWithProjection` (SD3) or `CLIPTextModel` (FLUX)
+              projection:bool=True, # CLIPTextModelWithProjection (SD3) or CLIPTextModel (FLUX)
              ):
     "A two-layer CLIP text encoder with random weights"
     cfg = CLIPTextConfig(vocab_size=len(tok), hidden_size=hidden, intermediate_size=2*hidden, num_hidden_layers=2,
@@ -78,10 +78,10 @@ def tiny_sd3_transformer(joint_attention_dim:int=96, # width of the text tokens 
                                  joint_attention_dim=joint_attention_dim, pooled_projection_dim=pooled_projection_dim,
                                  pos_embed_max_size=16, **extra).eval()
 
-# %% ../nbs/11_flow.ipynb #48731ec0
+# %% ../nbs/11_flow.ipynb #1263ab2a
 def save_pipeline(cls_name:str, # diffusers pipeline class, e.g. 'FluxPipeline'
                   folder:str|Path, # where to write it
-                  **components, # the pipeline's components, `None` for the optional ones left out
+                  **components, # the pipeline's components, None for the optional ones left out
                  )->Path:
     "Assemble a diffusers pipeline from `components` and save it as a folder `from_pretrained` reads"
     import diffusers
@@ -143,24 +143,24 @@ def flow_noise(x0:torch.Tensor, # clean latents
     "Noise `x0` to level `sigma` along the straight line: x_σ = (1-σ) x0 + σ ε"
     return (1 - sigma) * x0 + sigma * eps
 
-# %% ../nbs/11_flow.ipynb #bb7820c3
-def flow_x0(xt:torch.Tensor, # noisy latents at level `sigma`
+# %% ../nbs/11_flow.ipynb #9ac9a2a8
+def flow_x0(xt:torch.Tensor, # noisy latents at level sigma
             v:torch.Tensor, # the model's velocity prediction there
             sigma, # noise level
            )->torch.Tensor:
     "The clean latents a velocity prediction points to: x̂0 = x_σ - σ v̂"
     return xt - sigma * v
 
-# %% ../nbs/11_flow.ipynb #17d7fbfb
-def flow_eps(xt:torch.Tensor, # noisy latents at level `sigma`
+# %% ../nbs/11_flow.ipynb #b007df22
+def flow_eps(xt:torch.Tensor, # noisy latents at level sigma
              v:torch.Tensor, # the model's velocity prediction there
              sigma, # noise level
             )->torch.Tensor:
     "The noise a velocity prediction points to: ε̂ = x_σ + (1-σ) v̂"
     return xt + (1 - sigma) * v
 
-# %% ../nbs/11_flow.ipynb #da349a32
-def sd3_velocity(transformer, # an `SD3Transformer2DModel`
+# %% ../nbs/11_flow.ipynb #56da949f
+def sd3_velocity(transformer, # an SD3Transformer2DModel
                  x:torch.Tensor, # latents (b, 16, h, w), already shifted and scaled
                  sigma:float, # noise level
                  emb:torch.Tensor, # text tokens (b, 77 + T5's, joint_attention_dim): CLIP-L|CLIP-G padded, then T5
@@ -172,38 +172,38 @@ def sd3_velocity(transformer, # an `SD3Transformer2DModel`
     return transformer(hidden_states=x, timestep=t, encoder_hidden_states=emb, pooled_projections=pooled,
                        return_dict=False)[0]
 
-# %% ../nbs/11_flow.ipynb #be391e6c
+# %% ../nbs/11_flow.ipynb #242368fd
 def pack(z:torch.Tensor, # latents (b, c, h, w), h and w even
         )->torch.Tensor:
-    "FLUX's tokens from latents: each 2x2 patch becomes one token of 4c channels, (b, c, h, w) -> (b, h/2 * w/2, 4c)"
+    "FLUX's tokens from latents: each 2x2 patch becomes one token of 4c channels, `(b, c, h, w) -> (b, h/2*w/2, 4c)`"
     b, c, h, w = z.shape
     z = z.view(b, c, h // 2, 2, w // 2, 2).permute(0, 2, 4, 1, 3, 5)  # (b, h/2, w/2, c, 2, 2)
     return z.reshape(b, (h // 2) * (w // 2), c * 4)
 
-# %% ../nbs/11_flow.ipynb #fa1c2c31
-def unpack(tokens:torch.Tensor, # FLUX tokens (b, h/2 * w/2, 4c)
+# %% ../nbs/11_flow.ipynb #79dd5937
+def unpack(tokens:torch.Tensor, # FLUX tokens (b, h/2·w/2, 4c)
            h:int, # latent height
            w:int, # latent width
           )->torch.Tensor:
-    "Latents from FLUX's tokens, the inverse of `pack`: (b, h/2 * w/2, 4c) -> (b, c, h, w)"
+    "Latents from FLUX's tokens, the inverse of `pack`: `(b, h/2*w/2, 4c) -> (b, c, h, w)`"
     b, n, c4 = tokens.shape
     z = tokens.view(b, h // 2, w // 2, c4 // 4, 2, 2).permute(0, 3, 1, 4, 2, 5)  # (b, c, h/2, 2, w/2, 2)
     return z.reshape(b, c4 // 4, h, w)
 
-# %% ../nbs/11_flow.ipynb #5299084d
+# %% ../nbs/11_flow.ipynb #6f489c55
 def image_ids(h:int, # latent height
               w:int, # latent width
              )->torch.Tensor:
-    "FLUX's RoPE ids of the packed tokens of an (h, w) latent: (0, row, column) of each 2x2 patch, (h/2 * w/2, 3)"
+    "FLUX's RoPE ids of the packed tokens of an (h, w) latent: (0, row, column) of each 2x2 patch, `(h/2*w/2, 3)`"
     rows, cols = torch.meshgrid(torch.arange(h // 2), torch.arange(w // 2), indexing='ij')
     return torch.stack([torch.zeros_like(rows), rows, cols], -1).reshape(-1, 3).float()
 
-# %% ../nbs/11_flow.ipynb #15b8ce52
-def flux_velocity(transformer, # a `FluxTransformer2DModel`
+# %% ../nbs/11_flow.ipynb #0007cac8
+def flux_velocity(transformer, # a FluxTransformer2DModel
                   tokens:torch.Tensor, # packed latents (b, n, 64)
                   sigma:float, # noise level
                   text:tuple, # (T5 tokens (b, m, joint_attention_dim), CLIP-L pooled (b, 768), txt_ids (m, 3))
-                  img_ids:torch.Tensor, # (n, 3), from `image_ids`
+                  img_ids:torch.Tensor, # (n, 3), from image_ids
                   g:float=3.5, # guidance scale of a guidance-distilled model ([dev]); ignored without one
                  )->torch.Tensor:
     "FLUX's velocity prediction for packed tokens at noise level `sigma`"
@@ -214,8 +214,8 @@ def flux_velocity(transformer, # a `FluxTransformer2DModel`
     return transformer(hidden_states=tokens, timestep=t, guidance=guidance, pooled_projections=pooled,
                        encoder_hidden_states=emb, txt_ids=txt_ids, img_ids=img_ids, return_dict=False)[0]
 
-# %% ../nbs/11_flow.ipynb #aa49dfb1
-def flux_mu(n_tokens:int, # image tokens: (H/16) * (W/16) for an H x W image
+# %% ../nbs/11_flow.ipynb #4a4fcb3d
+def flux_mu(n_tokens:int, # image tokens: (H/16)·(W/16) for an H x W image
             config, # the scheduler's config (base_shift, max_shift, base_image_seq_len, max_image_seq_len)
            )->float:
     "FLUX's dynamic shift μ, linear in the token count"
@@ -223,10 +223,10 @@ def flux_mu(n_tokens:int, # image tokens: (H/16) * (W/16) for an H x W image
     slope = (c.max_shift - c.base_shift) / (c.max_image_seq_len - c.base_image_seq_len)
     return c.base_shift + slope * (n_tokens - c.base_image_seq_len)
 
-# %% ../nbs/11_flow.ipynb #7da48f3c
+# %% ../nbs/11_flow.ipynb #2003b64e
 def shift_sigmas(t:torch.Tensor, # uniform grid in [0, 1]
                  shift:float=1., # SD3's fixed shift (3.0)
-                 mu:float|None=None, # FLUX's dynamic shift, from `flux_mu`; replaces `shift`
+                 mu:float|None=None, # FLUX's dynamic shift, from flux_mu; replaces shift
                 )->torch.Tensor:
     "Warp a uniform grid to σ as diffusers' flow scheduler does: fixed shift, or exponential time shift by μ"
     if mu is not None: shift = math.exp(mu)
@@ -241,9 +241,9 @@ def flow_sigmas(n:int, # steps
     "The decreasing σ grid of `n` steps from strength `r` down to 0, warped like the scheduler's (n+1 values)"
     return shift_sigmas(torch.linspace(r, 0, n + 1), shift=shift, mu=mu)
 
-# %% ../nbs/11_flow.ipynb #5262d038
-def euler_step(model, # velocity function `model(x, sigma)`
-               x:torch.Tensor, # latents at `s`
+# %% ../nbs/11_flow.ipynb #050c4ec5
+def euler_step(model, # velocity function model(x, sigma)
+               x:torch.Tensor, # latents at s
                s:float, # current noise level
                s1:float, # next noise level (higher: inversion, lower: decoding)
                state:dict, # unused; kept for the shared step signature
@@ -251,13 +251,13 @@ def euler_step(model, # velocity function `model(x, sigma)`
     "One Euler step of dx/dσ = v(x, σ) from σ=`s` to `s1`"
     return x + (s1 - s) * model(x, s)
 
-# %% ../nbs/11_flow.ipynb #e56a13f5
-def sample(step, # a step function, e.g. `euler_step`
-           model, # velocity function `model(x, sigma)`
-           x:torch.Tensor, # latents at `sigmas[0]`
+# %% ../nbs/11_flow.ipynb #565f3f1a
+def sample(step, # a step function, e.g. euler_step
+           model, # velocity function model(x, sigma)
+           x:torch.Tensor, # latents at sigmas[0]
            sigmas, # the grid to follow, increasing (inversion) or decreasing (decoding)
-           keep:list|None=None, # latents to put back outside `mask`, one per σ of `sigmas`
-           mask:torch.Tensor|None=None, # 1 where the step's result is kept, 0 where `keep` replaces it
+           keep:list|None=None, # latents to put back outside mask, one per σ of sigmas
+           mask:torch.Tensor|None=None, # 1 where the step's result is kept, 0 where keep replaces it
           )->list:
     "Follow `sigmas` with `step`; with `mask`, reset to `keep` outside it after every step. Returns x at every σ"
     sigmas, xs, state = [float(s) for s in sigmas], [x], {}
@@ -267,11 +267,11 @@ def sample(step, # a step function, e.g. `euler_step`
         xs.append(x)
     return xs
 
-# %% ../nbs/11_flow.ipynb #03b54003
+# %% ../nbs/11_flow.ipynb #6f864d07
 def invert(step, # a step function
-           model, # velocity function `model(x, sigma)`, usually under the caption (or no text)
+           model, # velocity function model(x, sigma), usually under the caption (or no text)
            x0:torch.Tensor, # the image's latents
-           sigmas, # the *decoding* grid, decreasing to 0 (from `flow_sigmas`)
+           sigmas, # the decoding grid, decreasing to 0 (from flow_sigmas)
           )->list:
     "Flow ODE inversion of `x0` up the decoding grid; returns x at every σ of `sigmas` (first: at the top, last: x0)"
     return sample(step, model, x0, sigmas=sigmas.flip(0))[::-1]
@@ -303,9 +303,9 @@ def rel_err(a:torch.Tensor, # estimate
     "Relative error ||a - b|| / ||b||"
     return ((a - b).norm() / b.norm()).item()
 
-# %% ../nbs/11_flow.ipynb #ce0d0728
-def midpoint_step(model, # velocity function `model(x, sigma)`
-                  x:torch.Tensor, # latents at `s`
+# %% ../nbs/11_flow.ipynb #7360a6d5
+def midpoint_step(model, # velocity function model(x, sigma)
+                  x:torch.Tensor, # latents at s
                   s:float, # current noise level
                   s1:float, # next noise level
                   state:dict, # unused; kept for the shared step signature
@@ -315,9 +315,9 @@ def midpoint_step(model, # velocity function `model(x, sigma)`
     xm = x + h / 2 * model(x, s)
     return x + h * model(xm, s + h / 2)
 
-# %% ../nbs/11_flow.ipynb #00d22d7c
-def reuse_midpoint_step(model, # velocity function `model(x, sigma)`
-                        x:torch.Tensor, # latents at `s`
+# %% ../nbs/11_flow.ipynb #79082f31
+def reuse_midpoint_step(model, # velocity function model(x, sigma)
+                        x:torch.Tensor, # latents at s
                         s:float, # current noise level
                         s1:float, # next noise level
                         state:dict, # carries the last midpoint velocity ('v') from step to step
