@@ -7,6 +7,7 @@ from __future__ import annotations
 import json, math, time, copy, shutil, cv2, numpy as np, torch, torch.nn.functional as F
 from pathlib import Path
 from dataclasses import dataclass, asdict, field, replace
+from typing import Callable
 from diffusers import AutoencoderKL, UNet2DConditionModel, DDIMScheduler, DDPMScheduler, StableDiffusionPipeline
 from transformers import CLIPTextConfig, CLIPTextModel
 from .helpers import build_tokenizer, load_artifacts
@@ -43,7 +44,7 @@ def shapes_tokenizer(path, cfg:TrainConfig=TrainConfig()):
     return build_tokenizer(WORDS, path, max_length=cfg.max_length)
 
 def make_vae(cfg:TrainConfig=TrainConfig())->AutoencoderKL:
-    "A small `AutoencoderKL`: 2**(len(channels)-1) times downsampling to 4 latent channels"
+    "A small `AutoencoderKL`: `2**(len(channels)-1)` times downsampling to 4 latent channels"
     n = len(cfg.vae_channels)
     return AutoencoderKL(in_channels=3, out_channels=3, down_block_types=('DownEncoderBlock2D',)*n,
                          up_block_types=('UpDecoderBlock2D',)*n, block_out_channels=cfg.vae_channels,
@@ -108,7 +109,7 @@ def heldout_captions(seed:int=99, n_single:int=5, n_two:int=60)->list:
 def _cosine(step, total, warmup):
     return min(1, (step+1)/warmup) * 0.5 * (1 + math.cos(math.pi * min(step, total) / total))
 
-def train_vae(imgs:np.ndarray, cfg:TrainConfig=TrainConfig(), log=print)->AutoencoderKL:
+def train_vae(imgs:np.ndarray, cfg:TrainConfig=TrainConfig(), log:Callable=print)->AutoencoderKL:
     "Train `make_vae()` on random crops of `imgs`"
     torch.manual_seed(cfg.seed); rng = np.random.default_rng(cfg.seed)
     vae = make_vae(cfg); opt = torch.optim.AdamW(vae.parameters(), cfg.vae_lr)
@@ -173,7 +174,7 @@ def random_masks(n:int, rng, scenes:list|None=None, p_obj:float=0.6,
         else: out[i] = 1
     return torch.from_numpy(out)[:, None]
 
-def diffusion_loss(unet, te, tok, lat, caps, sched, cfg, rng, extra=None):
+def diffusion_loss(unet, te, tok, lat, caps, sched, cfg, rng, extra:torch.Tensor|None=None):
     "ε-prediction loss on a batch of (scaled) latents with captions `caps`"
     caps = ['' if rng.random() < cfg.p_uncond else c for c in caps]
     noise = torch.randn_like(lat) + cfg.offset_noise * torch.randn(lat.shape[0], lat.shape[1], 1, 1, device=lat.device)
@@ -183,7 +184,7 @@ def diffusion_loss(unet, te, tok, lat, caps, sched, cfg, rng, extra=None):
     return F.mse_loss(unet(inp, t, embed(tok, te, caps)).sample, noise)
 
 # %% ../nbs/05a_train.ipynb #25273de4
-def train_unet(imgs, caps, vae, tok, cfg:TrainConfig=TrainConfig(), log=print, ckpt=None,
+def train_unet(imgs, caps, vae, tok, cfg:TrainConfig=TrainConfig(), log:Callable=print, ckpt:str|Path|None=None,
                init:tuple|None=None, # (unet, text_encoder) to go on training: the UNet only, the text encoder frozen
                stats:tuple|None=None, # encode_pool(vae, imgs), when the caller has it already
               ):
@@ -216,7 +217,8 @@ def inpaint_unet_from(unet:UNet2DConditionModel)->UNet2DConditionModel:
     return new
 
 # %% ../nbs/05a_train.ipynb #1d028e68
-def train_inpaint(unet, imgs, caps, scenes, vae, tok, te, cfg:TrainConfig=TrainConfig(), log=print, init=None, stats=None):
+def train_inpaint(unet, imgs, caps, scenes, vae, tok, te, cfg:TrainConfig=TrainConfig(), log:Callable=print,
+                  init:UNet2DConditionModel|None=None, stats:tuple|None=None):
     "Fine-tune an inpainting UNet from `unet` (or go on training `init`) on random masks (text encoder frozen), on `cfg.device`"
     torch.manual_seed(cfg.seed+2); rng = np.random.default_rng(cfg.seed+2); dev = cfg.device
     mean, std = stats or encode_pool(vae.to(dev), imgs); sf = vae.config.scaling_factor
@@ -237,7 +239,7 @@ def train_inpaint(unet, imgs, caps, scenes, vae, tok, te, cfg:TrainConfig=TrainC
     return ema.copies[0]
 
 # %% ../nbs/05a_train.ipynb #3efef2fc
-def save_shapes_model(path, vae, unet, te, tok, inpaint_unet=None, meta:dict|None=None):
+def save_shapes_model(path, vae, unet, te, tok, inpaint_unet:UNet2DConditionModel|None=None, meta:dict|None=None):
     "Save the parts as a diffusers pipeline folder at `path`"
     path = Path(path)
     sched = DDIMScheduler(**SCHEDULE, clip_sample=False, set_alpha_to_one=False, steps_offset=1)
@@ -259,7 +261,7 @@ def make_tiny_sd(path, # folder to write
     return save_shapes_model(path, make_vae(), unet, make_text_encoder(tok), tok, inpaint_unet_from(unet) if inpaint else None)
 
 # %% ../nbs/05a_train.ipynb #9f829ea2
-def train_shapes_model(path, cfg:TrainConfig=TrainConfig(), log=print,
+def train_shapes_model(path, cfg:TrainConfig=TrainConfig(), log:Callable=print,
                        vae:str|Path|None=None, # reuse the VAE saved in this pipeline folder instead of training one
                       ):
     "Train VAE, text encoder, UNet and inpainting UNet on the shapes world; save them at `path`"
@@ -284,7 +286,7 @@ def train_shapes_model(path, cfg:TrainConfig=TrainConfig(), log=print,
 # %% ../nbs/05a_train.ipynb #9cbcd951
 def finetune_inpaint(path, # a pipeline folder saved by save_shapes_model
                      cfg:TrainConfig=TrainConfig(), # its seed, inpaint_steps, inpaint_lr, warmup, inpaint_obj_frac, inpaint_box_frac are used
-                     log=print)->Path:
+                     log:Callable=print)->Path:
     "Go on training the inpainting UNet saved at `path`; record the run in its `training.json`"
     torch.set_num_threads(cfg.threads); path, t0 = Path(path), time.time()
     sd = load_artifacts(path, device=cfg.device, dtype=torch.float32)  # with its unet_inpaint; trained in fp32
