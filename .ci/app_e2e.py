@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """End-to-end test of `diffedit app` in a real browser: headless Debian Chromium driven by Playwright.
 
-Starts the app (`diffedit_nb.app.build_app`) on the shipped shapes model on a free loopback port, in a thread of
+Starts the app (`diffedit_nb.app.build_app`, opened on fastDiffEdit) on the shipped shapes model on a free loopback port, in a thread of
 this process (so that a forward hook can count the UNet's calls), and drives the page: uploads an example, types
 the caption and the query, computes the mask, moves the threshold and checks that the overlay changes without a
 UNet call, paints a brush stroke and checks that the mask grows, edits and reads back a result of the input's size
@@ -95,7 +95,7 @@ def main(chromium:str, shot:str)->int:
     def timed(img, p, sd, mask=None, progress=False):
         t = time.perf_counter(); out = run(img, p, sd, mask, progress); edits.append((time.perf_counter() - t, mask, p)); return out
     A.run_method = timed
-    app, port = A.build_app(sd), free_port()
+    app, port = A.build_app(sd, method='fastDiffEdit'), free_port()  # the page opens on it: compared with fastDiffEdit below
     app.launch(server_name='127.0.0.1', server_port=port, prevent_thread_lock=True, quiet=True, share=False)
     url = f'http://127.0.0.1:{port}/'
     img, cap, qry = A.example_rows()[0]
