@@ -6,6 +6,7 @@
 from __future__ import annotations
 import time, json, contextlib, numpy as np, torch
 from pathlib import Path
+from typing import Callable
 from PIL import Image
 from fastcore.script import call_parse
 from .helpers import *
@@ -137,7 +138,7 @@ def speedup(summary:list, slow:str, fast:str)->float:
     return float(t(slow) / t(fast))
 
 # %% ../nbs/06_benchmark.ipynb #b88c0554
-def run_benchmark(sd:SDBundle, cases:int=30, n:int=10, seed:int=10_000, log=print)->list:
+def run_benchmark(sd:SDBundle, cases:int=30, n:int=10, seed:int=10_000, log:Callable=print)->list:
     "Every method on `cases` recolour and `cases` reshape edits: all result rows"
     pipe = diffusers_diffedit(sd); masks, edits = mask_methods(sd, pipe, n), edit_methods(sd, pipe, n)
     rows = []
