@@ -6,7 +6,7 @@ this process (so that a forward hook can count the UNet's calls), and drives the
 the caption and the query, computes the mask, moves the threshold and checks that the overlay changes without a
 UNet call, paints a brush stroke and checks that the mask grows, edits and reads back a result of the input's size
 (and the PNG's parameters, and that it is the same edit as from Python), checks that a second tab does not mix its
-results with the first, and that an empty caption shows its message in the page. Then it stops the server, checks
+results with the first, and that a text file named .png and an empty caption show their messages in the page. Then it stops the server, checks
 the port is closed, writes the screenshot nbs/images/app.png (shown by the docs page 10_app) and prints timings:
 the slider's re-draw latency in the page, and a full edit through the page against the same edit from Python.
 
@@ -15,7 +15,7 @@ Installs nothing: it needs gradio and playwright (the dev requirements) and /usr
 
     OMP_NUM_THREADS=1 .venv/bin/python .ci/app_e2e.py [--chromium /usr/bin/chromium] [--screenshot nbs/images/app.png]
 """
-import os, sys, io, time, socket, argparse, statistics, traceback
+import os, sys, io, time, socket, argparse, tempfile, statistics, traceback
 T0 = time.perf_counter()
 os.environ.setdefault('OMP_NUM_THREADS', '1')
 os.environ.update(GRADIO_ANALYTICS_ENABLED='False', TQDM_DISABLE='1', HF_HUB_OFFLINE='1')
@@ -154,6 +154,10 @@ def main(chromium:str, shot:str)->int:
                 again = pg.p.request.get(pg.p.get_attribute('#png a', 'href')).body()
                 check(np.array_equal(np.asarray(Image.open(io.BytesIO(again)).convert('RGB')), np.asarray(pim.convert('RGB'))),
                       'a second tab\'s mask does not change the first tab\'s edit')
+                notes = os.path.join(tempfile.mkdtemp(), 'notes.png')
+                with open(notes, 'w') as f: f.write('a text file, named as a PNG')
+                pg2.upload(notes); pg2.p.get_by_text("'notes.png' is not a readable image").first.wait_for()
+                check(True, 'a text file named .png shows the CLI\'s message in the page')
                 pg.p.fill('#caption textarea', ''); pg.p.click('#mask-btn')
                 pg.p.get_by_text('The caption is empty').first.wait_for()
                 check(True, 'an empty caption shows its message in the page')
