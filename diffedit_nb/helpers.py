@@ -9,15 +9,18 @@ from pathlib import Path
 from dataclasses import dataclass
 from PIL import Image, ImageOps
 from transformers import CLIPTokenizer
-from fastcore.basics import patch
+from .family import *
+from .family import _fetch
+from .sd import SDBundle, bundle_from_pipe, clip_ids, _listify
+from .sdxl import SDXLBundle
 
 # %% auto #0
-__all__ = ['SHAPES_MODEL', 'SHAPES_XL_MODEL', 'BUILTIN', 'GRID', 'ARG_RULES', 'build_tokenizer', 'SDBundle', 'default_device',
-           'check_device', 'check_family', 'model_family', 'bundle_from_pipe', 'load_artifacts', 'load_image',
-           'pil_to_latents', 'latents_to_pil', 'clip_ids', 'text_enc', 'mask_array', 'upsample_mask', 'mask_to_pil',
-           'show_images', 'overlay', 'plot_diffedit', 'draw_noise', 'get_scheduler', 'strength_timesteps', 'to_eps',
-           'unet_eps', 'grid_px', 'feather_weights', 'blend', 'composite', 'native_size', 'work_size', 'work_image',
-           'to_input_size', 'EditInputs', 'edit_inputs', 'check_args']
+__all__ = ['SHAPES_MODEL', 'SHAPES_XL_MODEL', 'BUILTIN', 'GRID', 'ARG_RULES', 'build_tokenizer', 'default_device', 'check_device',
+           'model_family', 'load_artifacts', 'load_image', 'pil_to_latents', 'latents_to_pil', 'text_enc', 'mask_array',
+           'upsample_mask', 'mask_to_pil', 'show_images', 'overlay', 'plot_diffedit', 'draw_noise', 'get_scheduler',
+           'strength_timesteps', 'to_eps', 'unet_eps', 'grid_px', 'feather_weights', 'blend', 'composite',
+           'native_size', 'work_size', 'work_image', 'to_input_size', 'EditInputs', 'edit_inputs', 'check_args',
+           'SDBundle', 'check_family', 'bundle_from_pipe', 'clip_ids']
 
 # %% ../nbs/00_helpers.ipynb #ee737a69
 def _byte_symbols():
@@ -48,39 +51,30 @@ def build_tokenizer(words:list, # words that become single tokens
     return tok
 
 # %% ../nbs/00_helpers.ipynb #943a3452
-@dataclass
-class SDBundle:
-    "The parts of a Stable Diffusion model that DiffEdit uses, and the few methods through which it calls them"
-    vae:object; unet:object; tokenizer:object; text_encoder:object; scheduler:object
-    inpaint_unet:object=None # a 9-channel inpainting UNet, when one was loaded
-    name:str='' # where it was loaded from
-    prediction_type:str='epsilon' # what the UNet predicts ('epsilon', 'v_prediction', 'sample'); unet_eps turns it into ε
-    inpaint_prediction_type:str='epsilon' # the same for inpaint_unet
-    work_pixels:int|None=None # how many pixels an image is edited at, at most (default: the model's native size, squared)
-    @property
-    def device(self): return self.unet.device
-    @property
-    def dtype(self): return self.unet.dtype
-    @property
-    def vae_scale(self)->int: return 2 ** (len(self.vae.config.block_out_channels) - 1)
-    @property
-    def scaling_factor(self)->float: return self.vae.config.scaling_factor
-    @property
-    def shift_factor(self)->float: return getattr(self.vae.config, 'shift_factor', None) or 0.
-    @property
-    def sample_size(self)->int: s = self.unet.config.sample_size; return s if isinstance(s, int) else max(s)
-    def __repr__(self): return f"SDBundle({self.name!r}, device={self.device}, dtype={self.dtype}, vae_scale={self.vae_scale}, prediction_type={self.prediction_type!r})"
+_all_ = ['SDBundle', 'check_family', 'bundle_from_pipe', 'clip_ids']  # the bundle, from its family's module
 
 # %% ../nbs/00_helpers.ipynb #97e409df
 SHAPES_MODEL = Path(diffedit_nb.__file__).parent/'models'/'shapes'
 SHAPES_XL_MODEL = SHAPES_MODEL.parent/'shapes-xl'
 BUILTIN = {'shapes': SHAPES_MODEL, 'shapes-xl': SHAPES_XL_MODEL}
 
+# %% ../nbs/00_helpers.ipynb #4152ecfd
+def _mps()->bool: return bool(getattr(torch.backends, 'mps', None) and torch.backends.mps.is_available())
+
 def default_device()->str:
     "cuda, then mps, then cpu"
     if torch.cuda.is_available(): return 'cuda'
-    if getattr(torch.backends, 'mps', None) and torch.backends.mps.is_available(): return 'mps'
+    if _mps(): return 'mps'
     return 'cpu'
+
+# %% ../nbs/00_helpers.ipynb #ef91e47c
+def _check_cuda(d:str, t:torch.device):
+    "A `ValueError` when CUDA device `t` is not usable here"
+    if not torch.cuda.is_available():
+        why = "no CUDA GPU is visible" if torch.version.cuda else "this torch is a CPU-only build"
+        raise ValueError(f"Device {d!r}: {why}: use --device cpu")
+    n = torch.cuda.device_count()
+    if (t.index or 0) >= n: raise ValueError(f"Device {d!r}: only {n} CUDA GPU(s) here")
 
 def check_device(device:str|None=None, # 'cuda', 'cuda:1', 'mps', 'cpu'; default: default_device()
                 )->str:
@@ -88,34 +82,28 @@ def check_device(device:str|None=None, # 'cuda', 'cuda:1', 'mps', 'cpu'; default
     d = str(device or default_device())
     try: t = torch.device(d)
     except (RuntimeError, ValueError): raise ValueError(f"Unknown device {d!r}: use cuda, mps or cpu") from None
-    if t.type == 'cuda' and not torch.cuda.is_available():
-        raise ValueError(f"Device {d!r}: " + ("no CUDA GPU is visible" if torch.version.cuda else "this torch is a CPU-only build") + ": use --device cpu")
-    if t.type == 'cuda' and (t.index or 0) >= torch.cuda.device_count(): raise ValueError(f"Device {d!r}: only {torch.cuda.device_count()} CUDA GPU(s) here")
-    if t.type == 'mps' and not (getattr(torch.backends, 'mps', None) and torch.backends.mps.is_available()): raise ValueError(f"Device {d!r}: MPS is not available here")
+    if t.type == 'cuda': _check_cuda(d, t)
+    if t.type == 'mps' and not _mps(): raise ValueError(f"Device {d!r}: MPS is not available here")
     if t.type not in ('cuda', 'mps', 'cpu'): raise ValueError(f"Device {d!r}: use cuda, mps or cpu")
     return d
 
-def check_family(cls:str, # a diffusers pipeline class name (model_index.json's _class_name)
-                 name:str='the model', # what to call the model in the message
-                )->str:
-    "The family of a pipeline class, 'sd' or 'sdxl'; refuses at load time one the editors do not support, naming what is"
-    if 'Inpaint' in cls: raise ValueError(f"{name} is an inpainting model ({cls}): pass it as inpaint_model=, with a base model as model=")
-    if cls == 'StableDiffusionXLPipeline': return 'sdxl'
-    if cls and cls != 'StableDiffusionPipeline':
-        raise ValueError(f"{name} is a {cls}: diffedit_nb supports StableDiffusionPipeline (SD 1.x, 2.x) and StableDiffusionXLPipeline models")
-    return 'sd'
-
+# %% ../nbs/00_helpers.ipynb #14e16c22
 def _class_name(folder)->str: return json.loads((Path(folder)/'model_index.json').read_text()).get('_class_name', '')
 
+def _builtin(model)->Path:
+    "The folder of a bundled model, checked"
+    b = BUILTIN[str(model)]
+    if not (b/'model_index.json').is_file():
+        raise FileNotFoundError(f"The bundled {model} model is missing from {b}: reinstall diffedit_nb")
+    return b
+
 def _resolve(model)->tuple:
-    "(kind, location) of a model name: 'folder', 'file' or 'hub'"
-    if str(model) in BUILTIN:
-        b = BUILTIN[str(model)]
-        if not (b/'model_index.json').is_file(): raise FileNotFoundError(f"The bundled {model} model is missing from {b}: reinstall diffedit_nb")
-        return 'folder', b
+    "(kind, location) of a model name: 'folder', 'file' or 'hub'; a folder's family checked (check_family)"
+    if str(model) in BUILTIN: return 'folder', _builtin(model)
     p = Path(model).expanduser()
     if p.is_dir():
-        if not (p/'model_index.json').is_file(): raise FileNotFoundError(f"{str(model)!r} is not a diffusers model folder (it has no model_index.json)")
+        if not (p/'model_index.json').is_file():
+            raise FileNotFoundError(f"{str(model)!r} is not a diffusers model folder (it has no model_index.json)")
         check_family(_class_name(p), str(model))
         return 'folder', p
     if p.is_file(): return 'file', p
@@ -124,140 +112,76 @@ def _resolve(model)->tuple:
     return 'hub', str(model)
 
 # %% ../nbs/00_helpers.ipynb #f3c7f34b
-def _hub_msg(loc, e)->str:
-    return (f"Could not load {loc!r}: it is not a local folder or file, and the Hugging Face hub did not provide it "
-            f"({type(e).__name__}). Pass model='shapes' for the bundled model, a local diffusers folder or a .safetensors "
-            f"file, or download it first (`hf download {loc}`) while online.")
+def _file_family(loc)->type:
+    "The family of a single checkpoint file, from a key only that family's files have (SD's without one)"
+    if Path(loc).suffix != '.safetensors': return FAMILIES['']
+    from safetensors import safe_open
+    with safe_open(str(loc), 'pt') as f: keys = list(f.keys())
+    fams = [fam for k, fam in FILE_KEYS.items() if any(n.startswith(k) for n in keys)]
+    return fams[0] if fams else FAMILIES['']
 
-def _probe_hub(loc, timeout:float|None=None):
-    "Ask the hub about `loc` once, giving up after `timeout` seconds (default: huggingface_hub's `HF_HUB_ETAG_TIMEOUT`)"
-    from huggingface_hub import model_info, constants
-    try: model_info(loc, timeout=timeout or constants.HF_HUB_ETAG_TIMEOUT)
-    except Exception as e: raise FileNotFoundError(_hub_msg(loc, e)) from None
-
-def _kind(m)->str: return 'folder' if Path(m).expanduser().exists() else 'hub'
-
-def _fetch(load, kind:str, loc, lfo:bool):
-    "`load(local_files_only)`: a hub id from the local cache first, else (online) after a bounded probe of the hub"
-    if kind != 'hub': return load(lfo)
-    try: return load(True)
-    except (OSError, ValueError) as e:
-        if lfo: raise FileNotFoundError(_hub_msg(loc, e)) from None
-    _probe_hub(loc)  # a hub that never answers fails here, in seconds, not in diffusers' untimed requests
-    try: return load(False)
-    except (OSError, ValueError) as e: raise FileNotFoundError(_hub_msg(loc, e)) from None
-
-def _prediction_type(cfg)->str:
-    pt = cfg.get('prediction_type', 'epsilon')
-    if pt not in ('epsilon', 'v_prediction', 'sample'): raise ValueError(f"Unknown prediction_type {pt!r}: epsilon, v_prediction or sample")
-    return pt
-
-def _inpaint_prediction_type(loc, lfo:bool)->str:
-    "The prediction type in an inpainting model's own scheduler config; epsilon (every public inpainting checkpoint's) without one"
-    from diffusers import DDIMScheduler
-    try: return _prediction_type(DDIMScheduler.load_config(str(loc), subfolder='scheduler', local_files_only=lfo))
-    except (OSError, ValueError): return 'epsilon'
-
-def model_family(kind:str, loc, lfo:bool=False)->str:
-    "'sd' or 'sdxl', from a folder's or the Hub's model_index.json, or a single file's keys (SDXL's second text encoder)"
-    if kind == 'folder': return check_family(_class_name(loc), str(loc))
-    if kind == 'file':
-        if Path(loc).suffix != '.safetensors': return 'sd'
-        from safetensors import safe_open
-        with safe_open(str(loc), 'pt') as f: return 'sdxl' if any(k.startswith('conditioner.embedders.1.') for k in f.keys()) else 'sd'
+def _hub_family(loc, lfo:bool)->type:
+    "The family of a Hub id, from its model_index.json"
     from diffusers import DiffusionPipeline
     with warnings.catch_warnings():  # huggingface_hub's deprecation notices about arguments diffusers passes
         warnings.simplefilter('ignore')
-        cfg = _fetch(lambda l: DiffusionPipeline.load_config(loc, local_files_only=l), kind, loc, lfo)
+        cfg = _fetch(lambda l: DiffusionPipeline.load_config(loc, local_files_only=l), 'hub', loc, lfo=lfo)
     return check_family(cfg.get('_class_name', ''), loc)
 
-def _single_file(P, loc, config, lfo:bool, **kw):
-    "`P.from_single_file`: offline, only with `config` (a local folder of the architecture's configs), else a clear error"
-    repo = 'stabilityai/stable-diffusion-xl-base-1.0' if 'XL' in P.__name__ else 'stable-diffusion-v1-5/stable-diffusion-v1-5'  # the family's own configs
-    msg = (f"{str(loc)!r} is a single checkpoint file: diffusers needs the configs of its architecture, which it downloads from the Hub. "
-           "Offline, pass config= (the command's --config) a local diffusers folder of the same architecture, e.g. one saved by "
-           f"`hf download {repo} --exclude '*.safetensors' '*.bin' --local-dir {repo.split('/')[1]}-config` while online")
-    if lfo and config is None: raise FileNotFoundError(msg)
-    try: return P.from_single_file(str(loc), config=None if config is None else str(config), local_files_only=lfo, **kw)
-    except (OSError, ValueError) as e: raise FileNotFoundError(f"{msg} ({type(e).__name__})") from None
+# %% ../nbs/00_helpers.ipynb #a250efe2
+def model_family(kind:str, loc, lfo:bool=False)->type:
+    "The family (bundle class) of a model: a folder's or the Hub's model_index.json, or a single file's keys"
+    if kind == 'folder': return check_family(_class_name(loc), str(loc))
+    if kind == 'file': return _file_family(loc)
+    return _hub_family(loc, lfo)
 
-def _load_pipe(kind, loc, dtype, lfo, cls='StableDiffusionPipeline', config=None, **kw):
-    "A diffusers pipeline of class `cls` (by name) from a folder, a single file or the Hub, without a safety checker"
-    import diffusers; P = getattr(diffusers, cls)
-    kw = dict(dtype=dtype, **kw, **({} if 'XL' in cls else dict(safety_checker=None, requires_safety_checker=False)))
-    if kind == 'file': return _single_file(P, loc, config, lfo, **kw)
-    return _fetch(lambda l: P.from_pretrained(loc, local_files_only=l, **kw), kind, loc, lfo)
-
-def _inpaint_unet(inpaint_model, kind, loc, pt:str, dtype, lfo:bool)->tuple:
-    "`(unet, prediction_type)` of the inpainting UNet: `inpaint_model`'s, the folder's own `unet_inpaint`, or `(None, pt)`"
-    from diffusers import UNet2DConditionModel
-    if inpaint_model is None and kind == 'folder' and (loc/'unet_inpaint').is_dir(): inpaint_model = loc/'unet_inpaint'
-    if inpaint_model is None: return None, pt
-    iu = _fetch(lambda l: UNet2DConditionModel.from_pretrained(inpaint_model, subfolder=None if Path(inpaint_model, 'config.json').is_file() else 'unet',
-                dtype=dtype, local_files_only=l), _kind(inpaint_model), str(inpaint_model), lfo)
-    return iu, pt if Path(inpaint_model).name == 'unet_inpaint' else _inpaint_prediction_type(inpaint_model, lfo)
-
-def bundle_from_pipe(pipe, # a loaded diffusers pipeline
-                     device:str, name:str='', # where the modules go; what the bundle is called
-                     inpaint:tuple=(None, None), # (unet, prediction_type) of an inpainting UNet
-                     cls:type=SDBundle, # the bundle class of the model's family
-                     **extra, # the family's further modules (e.g. SDXL's text_encoder_2)
-                    )->SDBundle:
-    "A bundle of `pipe`'s modules on `device`; its scheduler, a DDIM, is told it is given ε (see `unet_eps`)"
-    from diffusers import DDIMScheduler
-    pt, to = _prediction_type(pipe.scheduler.config), lambda m: m.to(device) if isinstance(m, torch.nn.Module) else m
-    sched = DDIMScheduler.from_config(pipe.scheduler.config, clip_sample=False, set_alpha_to_one=False, prediction_type='epsilon')
-    return cls(to(pipe.vae), to(pipe.unet), pipe.tokenizer, to(pipe.text_encoder), sched, to(inpaint[0]), name, pt, inpaint[1] or pt,
-               **{k: to(v) for k, v in extra.items()})
-
-def _text_side(m, dtype, lfo:bool)->dict:
-    "The tokenizer and text encoder of `text_model` `m`, for `load_artifacts`"
-    from transformers import CLIPTextModel
-    return dict(tokenizer=_fetch(lambda l: CLIPTokenizer.from_pretrained(m, local_files_only=l), _kind(m), m, lfo),
-                text_encoder=_fetch(lambda l: CLIPTextModel.from_pretrained(m, dtype=dtype, local_files_only=l), _kind(m), m, lfo))
-
+# %% ../nbs/00_helpers.ipynb #55ab4e3a
 def _dtype(device:str, dtype)->torch.dtype:
     "fp16 on CUDA and fp32 elsewhere by default; fp16 asked for on a CPU falls back to fp32, with a warning"
     dtype = dtype or (torch.float16 if device.startswith('cuda') else torch.float32)
-    if device == 'cpu' and dtype == torch.float16: warnings.warn("fp16 does not run on a CPU: loading fp32"); dtype = torch.float32
-    return dtype
+    if device != 'cpu' or dtype != torch.float16: return dtype
+    warnings.warn("fp16 does not run on a CPU: loading fp32")
+    return torch.float32
 
-def load_artifacts(model:str|Path='CompVis/stable-diffusion-v1-4', # 'shapes', 'shapes-xl', hub id, local folder or single checkpoint file
+# %% ../nbs/00_helpers.ipynb #f8a5e8ef
+def load_artifacts(model:str|Path='CompVis/stable-diffusion-v1-4', # 'shapes', 'shapes-xl', hub id, local folder or file
                    text_model:str|None=None, # hub id/folder of the tokenizer and text encoder, when not the model's own
                    inpaint_model:str|None=None, # hub id/folder whose unet is a 9-channel inpainting UNet
                    device:str|None=None, # default: cuda, mps, cpu
-                   dtype:torch.dtype|None=None, # default: fp16 on cuda, fp32 elsewhere (fp16 on a CPU falls back to fp32)
+                   dtype:torch.dtype|None=None, # default: fp16 on cuda, fp32 elsewhere (fp16 on a CPU: fp32)
                    local_files_only:bool|None=None, # default: True when HF_HUB_OFFLINE is set
                    torch_dtype:torch.dtype|None=None, # diffusers' spelling of dtype
-                   config:str|Path|None=None, # for a single file: a diffusers folder (or hub id) of its architecture (needed offline)
+                   config:str|Path|None=None, # for a single file: a diffusers folder (or hub id) of its architecture
                   )->SDBundle:
-    "Load the Stable Diffusion parts DiffEdit needs into an `SDBundle` (an `SDXLBundle` for SDXL)"
-    device = check_device(device); dtype = _dtype(device, dtype or torch_dtype)
+    "Load the parts DiffEdit needs into the bundle of the model's family (an `SDBundle`, an `SDXLBundle` for SDXL)"
+    device = check_device(device)
+    dtype = _dtype(device, dtype or torch_dtype)
     lfo = bool(os.environ.get('HF_HUB_OFFLINE')) if local_files_only is None else local_files_only
     kind, loc = _resolve(model)
-    kw = dict(name=str(model), device=device, dtype=dtype, lfo=lfo, inpaint_model=inpaint_model, text_model=text_model) | ({'config': config} if config else {})
-    if model_family(kind, loc, lfo) == 'sdxl': from .sdxl import load_sdxl; return load_sdxl(kind, loc, **kw)
-    pipe = _load_pipe(kind, loc, dtype, lfo, config=config, **({} if text_model is None else _text_side(text_model, dtype, lfo)))
-    if pipe.unet.config.in_channels != 4: check_family('StableDiffusionInpaintPipeline', repr(str(model)))  # a hub id or a single file
-    return bundle_from_pipe(pipe, device, str(model), _inpaint_unet(inpaint_model, kind, loc, _prediction_type(pipe.scheduler.config), dtype, lfo))
-
+    kw = dict(name=str(model), device=device, dtype=dtype, lfo=lfo, inpaint_model=inpaint_model)
+    return model_family(kind, loc, lfo).load(kind, loc, text_model=text_model, config=config, **kw)
 
 # %% ../nbs/00_helpers.ipynb #a5077747
 def _to_rgb(im:Image.Image)->Image.Image:
     "Any PIL mode to RGB: alpha composited on white, 16/32-bit rescaled"
     if im.mode in ('I;16', 'I;16B', 'I;16L', 'I'):
-        a = np.asarray(im, dtype=np.float64); hi = 65535 if im.mode.startswith('I;16') or a.max() > 255 else 255
+        a = np.asarray(im, dtype=np.float64)
+        hi = 65535 if im.mode.startswith('I;16') or a.max() > 255 else 255
         im = Image.fromarray((a / hi * 255).clip(0, 255).astype(np.uint8))
-    if im.mode == 'F': im = Image.fromarray((np.asarray(im) * (255 if np.asarray(im).max() <= 1 else 1)).clip(0, 255).astype(np.uint8))
+    if im.mode == 'F':
+        a = np.asarray(im)
+        im = Image.fromarray((a * (255 if a.max() <= 1 else 1)).clip(0, 255).astype(np.uint8))
     if im.mode in ('RGBA', 'LA', 'PA') or (im.mode == 'P' and 'transparency' in im.info):
-        im = im.convert('RGBA'); bg = Image.new('RGBA', im.size, (255, 255, 255, 255))
+        im = im.convert('RGBA')
+        bg = Image.new('RGBA', im.size, (255, 255, 255, 255))
         return Image.alpha_composite(bg, im).convert('RGB')
     return im if im.mode == 'RGB' else im.convert('RGB')
 
 def _decode(im:Image.Image, draft:int|None)->Image.Image:
     "Decode a lazily opened `im` once, JPEGs at the smallest scale with a long side of at least `draft`, upright (EXIF)"
     if draft and im.format == 'JPEG' and im.tile:  # not decoded yet
-        k = draft / max(im.size); im.draft(im.mode, (math.ceil(im.size[0] * k), math.ceil(im.size[1] * k)))
+        k = draft / max(im.size)
+        im.draft(im.mode, (math.ceil(im.size[0] * k), math.ceil(im.size[1] * k)))
     im.load()
     return ImageOps.exif_transpose(im) if im.getexif().get(0x0112, 1) != 1 else im
 
@@ -293,65 +217,20 @@ def load_image(src, # path, URL, PIL image or uint8 array
     return im if im.size == (w, h) else im.resize((w, h), Image.LANCZOS)
 
 # %% ../nbs/00_helpers.ipynb #38828e3d
-def _proc(sd:SDBundle):
-    from diffusers.image_processor import VaeImageProcessor
-    return VaeImageProcessor(vae_scale_factor=sd.vae_scale)
-
-def _listify(x): return list(x) if isinstance(x, (list, tuple)) else [x]
-
-def _vae(sd:SDBundle):
-    "The VAE, in fp32 when it overflows in fp16 (`force_upcast`: SDXL's), as diffusers' pipelines run it"
-    if getattr(sd.vae.config, 'force_upcast', False) and sd.vae.dtype == torch.float16: sd.vae.to(torch.float32)
-    return sd.vae
-
-@patch
-def encode(self:SDBundle, imgs, # a PIL image or a list of same-size images
-           sample:bool=False, # draw from the posterior instead of taking its mean
-           generator:torch.Generator|None=None, # seeds the draw when sample is True
-          )->torch.Tensor:
-    "Images to latents with the VAE's own shift and scale: (n, 4, h/vae_scale, w/vae_scale)"
-    vae = _vae(self); x = _proc(self).preprocess(_listify(imgs)).to(self.device, vae.dtype)
-    with torch.no_grad(): d = vae.encode(x).latent_dist
-    return (((d.sample(generator) if sample else d.mode()) - self.shift_factor) * self.scaling_factor).to(self.dtype)
-
-@patch
-def decode(self:SDBundle, latents:torch.Tensor, # (n, 4, h, w) scaled latents
-          )->list:
-    "Latents back to a list of PIL images (h*vae_scale, w*vae_scale)"
-    vae = _vae(self)
-    with torch.no_grad(): x = vae.decode(latents.to(self.device, vae.dtype) / self.scaling_factor + self.shift_factor).sample
-    return _proc(self).postprocess(x.float(), output_type='pil')
-
 def pil_to_latents(imgs, sd:SDBundle, sample:bool=False, generator:torch.Generator|None=None)->torch.Tensor:
-    "The tutorial's name for `sd.encode(imgs, sample, generator)`"
+    "The tutorial's name for `sd.encode(imgs, sample, generator)`, which the package uses"
     return sd.encode(imgs, sample, generator)
 
 def latents_to_pil(latents:torch.Tensor, sd:SDBundle)->list:
-    "The tutorial's name for `sd.decode(latents)`"
+    "The tutorial's name for `sd.decode(latents)`, which the package uses"
     return sd.decode(latents)
 
 # %% ../nbs/00_helpers.ipynb #319d5c71
-def clip_ids(tokenizer, prompts:list, # a CLIP tokenizer; the prompts
-             maxlen:int|None=None, # pad/truncate length; default the tokenizer's
-            )->torch.Tensor:
-    "Token ids (n, maxlen) of `prompts`, with a warning when one is truncated"
-    maxlen = maxlen or tokenizer.model_max_length
-    n = max(len(i) for i in tokenizer(prompts, verbose=False).input_ids)
-    if n > maxlen: warnings.warn(f"A prompt has {n} tokens; only the first {maxlen} are used")
-    return tokenizer(prompts, padding='max_length', max_length=maxlen, truncation=True, return_tensors='pt').input_ids
-
-@patch
-def encode_text(self:SDBundle, prompts:list, # the prompts
-                maxlen:int|None=None, # pad/truncate length; default the tokenizer's
-               )->torch.Tensor:
-    "What the UNet is conditioned on for each prompt: the text encoder's last hidden state (n, maxlen, hidden)"
-    with torch.no_grad(): return self.text_encoder(clip_ids(self.tokenizer, prompts, maxlen).to(self.device))[0]
-
 def text_enc(prompts:str|list, # one prompt or a list
              sd:SDBundle, # the model bundle
              maxlen:int|None=None, # pad/truncate length; default the tokenizer's
             )->torch.Tensor:
-    "Embed prompts with `sd.encode_text`: (n, maxlen, hidden)"
+    "The tutorial's name for `sd.encode_text`, which the package uses: (n, maxlen, hidden)"
     return sd.encode_text(_listify(prompts), maxlen)
 
 # %% ../nbs/00_helpers.ipynb #07b4ae35
@@ -384,7 +263,9 @@ def show_images(imgs:list, # PIL images or arrays
                 size:float=3, # inches per image
                ):
     "Show images in a grid; returns the figure"
-    imgs = _listify(imgs); ncols = ncols or len(imgs); nrows = -(-len(imgs) // ncols)
+    imgs = _listify(imgs)
+    ncols = ncols or len(imgs)
+    nrows = -(-len(imgs) // ncols)
     fig, axs = plt.subplots(nrows, ncols, figsize=(size*ncols, size*nrows), squeeze=False)
     for i, ax in enumerate(axs.flat):
         ax.axis('off')
@@ -399,7 +280,8 @@ def overlay(img:Image.Image, mask, alpha:float=0.55, colour=(255, 0, 200))->Imag
     m = np.asarray(mask_to_pil(mask, img.size), dtype=np.float32)[..., None] / 255 * alpha
     return Image.fromarray((np.asarray(img.convert('RGB')) * (1 - m) + np.array(colour) * m).astype(np.uint8))
 
-def plot_diffedit(src:Image.Image, mask, result:Image.Image|None=None, titles=('source', 'mask', 'result'), size:float=3):
+def plot_diffedit(src:Image.Image, mask, # the source; a mask at any resolution
+                  result:Image.Image|None=None, titles=('source', 'mask', 'result'), size:float=3):
     "Source, mask overlay and (when given) result side by side"
     ims = [src, overlay(src, mask)] + ([] if result is None else [result])
     return show_images(ims, list(titles)[:len(ims)], size=size)
@@ -416,56 +298,24 @@ def draw_noise(n:int, # number of draws
 
 # %% ../nbs/00_helpers.ipynb #60e8b8d8
 def get_scheduler(sd:SDBundle, steps:int):
-    "A fresh copy of the bundle's scheduler with `steps` timesteps set"
+    "The tutorial's fresh scheduler with `steps` timesteps set; the package uses `sd.timesteps(steps)`"
     s = type(sd.scheduler).from_config(sd.scheduler.config)
     s.set_timesteps(steps, device=sd.device)
     return s
 
 def strength_timesteps(sched, strength:float)->torch.Tensor:
-    "The timesteps an img2img run at `strength` goes through"
-    if not 0 < strength <= 1: raise ValueError(f"strength must be in (0, 1], not {strength}")
-    n = len(sched.timesteps)
-    return sched.timesteps[n - max(1, int(n * strength)):]
+    "The tutorial's img2img timesteps: `strength_slice(sched.timesteps, strength)`, which `sd.timesteps` uses"
+    return strength_slice(sched.timesteps, strength)
 
 # %% ../nbs/00_helpers.ipynb #a185998b
 def to_eps(sd:SDBundle, # the model bundle
-           out:torch.Tensor, # the UNet's output at x
+           out:torch.Tensor, # the denoiser's output at x
            x:torch.Tensor, # (b, c, h, w) latents at timestep t
            t, # timestep
            prediction_type:str|None=None, # default: sd.prediction_type
           )->torch.Tensor:
-    "The UNet's output as the noise ε, whatever it predicts: ε itself, v (SD 2.x at 768) or the clean latents"
-    pt = prediction_type or sd.prediction_type
-    if pt == 'epsilon': return out
-    ab = sd.scheduler.alphas_cumprod.to(x.device)[int(t)].to(x.dtype)
-    if pt == 'v_prediction': return ab.sqrt() * out + (1 - ab).sqrt() * x  # v = √ᾱ ε − √(1−ᾱ) x0
-    return (x - ab.sqrt() * out) / (1 - ab).sqrt()  # 'sample': out is x0
-
-@patch
-def unet_out(self:SDBundle, x:torch.Tensor, # (b, c, h, w) latents at timestep t
-             t, emb:torch.Tensor, # timestep; (b, L, d) conditioning from encode_text
-             unet:torch.nn.Module|None=None, # a UNet other than self.unet
-            )->torch.Tensor:
-    "The raw output of `unet` (default `self.unet`): the one place a UNet is called"
-    return (unet or self.unet)(x, t, encoder_hidden_states=emb).sample
-
-@patch
-def eps(self:SDBundle, x:torch.Tensor, t, emb:torch.Tensor, # latents, timestep, conditioning
-        uemb:torch.Tensor|None=None, # (b or 1, L, d) unconditional conditioning; None: no guidance
-        g:float=7.5, # guidance scale
-        unet:torch.nn.Module|None=None, # a UNet other than self.unet (with self's prediction type)
-       )->torch.Tensor:
-    "The noise prediction ε for `x` (converted from what the model predicts), guided when `uemb` is given"
-    if uemb is None: return to_eps(self, self.unet_out(x, t, emb, unet), x, t)
-    xx = torch.cat([x, x])
-    eu, ec = to_eps(self, self.unet_out(xx, t, torch.cat([uemb.expand_as(emb), emb]), unet), xx, t).chunk(2)
-    return eu + g * (ec - eu)
-
-@patch
-def x0(self:SDBundle, x:torch.Tensor, t, eps:torch.Tensor)->torch.Tensor:
-    "The clean latents that noise `eps` implies at `x`, timestep `t`"
-    ab = self.scheduler.alphas_cumprod.to(x.device)[int(t)].to(x.dtype)
-    return (x - (1 - ab).sqrt() * eps) / ab.sqrt()
+    "The tutorial-style name for `sd.to_eps`, which the package uses: the model's output as the noise ε"
+    return sd.to_eps(out, x, t, prediction_type=prediction_type)
 
 def unet_eps(sd:SDBundle, # the model bundle
              x:torch.Tensor, # (b, c, h, w) latents at timestep t
@@ -475,8 +325,8 @@ def unet_eps(sd:SDBundle, # the model bundle
              g:float=7.5, # guidance scale
              unet:torch.nn.Module|None=None, # a UNet other than sd.unet (with sd's prediction type)
             )->torch.Tensor:
-    "`sd.eps`: the noise prediction ε for `x`, guided when `uemb` is given"
-    return sd.eps(x, t, emb, uemb, g, unet)
+    "The tutorial's name for `sd.eps`, which the package uses: ε for `x`, guided when `uemb` is given"
+    return sd.eps(x, t, emb, uemb=uemb, g=g, model=unet)
 
 # %% ../nbs/00_helpers.ipynb #e1174203
 GRID = 64 # cells along an image's side: the unit of growth and feathering is 1/GRID of the side
@@ -499,13 +349,15 @@ def feather_weights(mask, # (h, w) mask at any resolution
     if feather <= 0: return b
     bw = b if work is None or tuple(work) == tuple(size) else (upsample_mask(mask, work) > 0.5).astype(np.float32)
     blur = cv2.GaussianBlur(bw, (0, 0), feather)
-    return b * (blur if bw is b else cv2.resize(blur, tuple(size), interpolation=cv2.INTER_LINEAR))  # feathered inwards: outside stays 0
+    if bw is not b: blur = cv2.resize(blur, tuple(size), interpolation=cv2.INTER_LINEAR)
+    return b * blur  # feathered inwards: outside stays 0
 
 def blend(src:Image.Image, edit:Image.Image, w:np.ndarray)->Image.Image:
     "`edit` weighted by `w`, `src` elsewhere; only the box where `w` > 0 is computed (the rest is `src`'s own pixels)"
     out, rows, cols = np.array(src.convert('RGB')), np.flatnonzero(w.any(1)), np.flatnonzero(w.any(0))
     if not len(rows): return Image.fromarray(out)
-    y, x = slice(rows[0], rows[-1] + 1), slice(cols[0], cols[-1] + 1); m = w[y, x, None]
+    y, x = slice(rows[0], rows[-1] + 1), slice(cols[0], cols[-1] + 1)
+    m = w[y, x, None]
     out[y, x] = (np.asarray(edit.convert('RGB'))[y, x] * m + out[y, x] * (1 - m)).round().astype(np.uint8)
     return Image.fromarray(out)
 
@@ -519,14 +371,15 @@ def composite(src:Image.Image, # the original image
 
 # %% ../nbs/00_helpers.ipynb #07f99849
 def native_size(sd:SDBundle)->int:
-    "The image side `sd` was trained at: its UNet's `sample_size` times the VAE's scale"
-    return sd.sample_size * sd.vae_scale
+    "The image side `sd` was trained at: `sd.native_size`, which the package uses"
+    return sd.native_size
 
 def work_size(size:tuple, # (width, height) of the input
               sd:SDBundle, # the model bundle
              )->tuple:
-    "The (width, height) an image of `size` is edited at: its aspect ratio, sides a multiple of the VAE's factor, at most `sd.work_pixels`"
-    px, m = sd.work_pixels or native_size(sd) ** 2, sd.vae_scale
+    "The (width, height) an image of `size` is edited at: its aspect ratio, sides a multiple of the VAE's factor"
+    px = sd.work_pixels or sd.native_size ** 2  # at most this many pixels
+    m = sd.vae_scale
     k = min(1., math.sqrt(px / (size[0] * size[1])))
     return tuple(max(m, int(v * k / m + 0.5) * m) for v in size)
 
@@ -545,7 +398,9 @@ def to_input_size(full:Image.Image, # the input image, at its own size
     "Edits back at `full`'s size, composited onto it (its own pixels outside each mask) unless `raw`"
     if outs[0].size == full.size: return outs
     up = [o.resize(full.size, Image.LANCZOS) for o in outs]
-    return up if raw else [blend(full, o, feather_weights(m, full.size, grid_px(feather, outs[0].size), outs[0].size)) for o, m in zip(up, masks)]
+    if raw: return up
+    work = outs[0].size
+    return [blend(full, o, feather_weights(m, full.size, grid_px(feather, work), work=work)) for o, m in zip(up, masks)]
 
 # %% ../nbs/00_helpers.ipynb #adb1976d
 def _pair(rp, qp):
@@ -562,8 +417,11 @@ class EditInputs:
     full:Image.Image # the input, upright RGB, at its own size
     src:Image.Image # the same at work_size
     x0:torch.Tensor # (1, 4, h, w) latents of src
-    er:torch.Tensor; eq:torch.Tensor; u:torch.Tensor # (1, L, d) conditioning of the caption, the query and the negative prompt
-    rp:str; qp:str # the caption (reference text) and the query
+    er:torch.Tensor # (1, L, d) conditioning of the caption
+    eq:torch.Tensor # of the query
+    u:torch.Tensor # of the negative prompt
+    rp:str # the caption (reference text)
+    qp:str # the query
     sd:SDBundle # the model bundle
     def __repr__(self): return f"EditInputs({self.rp!r} -> {self.qp!r}, {self.full.size} edited at {self.src.size})"
 
@@ -574,23 +432,25 @@ def edit_inputs(init_img, # the image (PIL, path, URL or array)
                )->EditInputs:
     "Stage 1: the image loaded upright, brought to `work_size` and encoded; the three texts encoded in one call"
     (rp,), (qp,) = _pair(rp, qp)
-    full = load_image(init_img, size=None, multiple=1); src = work_image(full, sd)
+    full = load_image(init_img, size=None, multiple=1)
+    src = work_image(full, sd)
     er, eq, u = sd.encode_text([rp, qp, neg_prompts or '']).chunk(3)
-    return EditInputs(full, src, sd.encode(src), er, eq, u, rp, qp, sd)
+    return EditInputs(full, src, sd.encode(src), er=er, eq=eq, u=u, rp=rp, qp=qp, sd=sd)
 
 # %% ../nbs/00_helpers.ipynb #c0a847cf
 def _whole(v)->bool: return isinstance(v, numbers.Integral) and not isinstance(v, bool)
 def _real(v)->bool: return isinstance(v, numbers.Real) and not isinstance(v, bool) and math.isfinite(v)
 
 ARG_RULES = {  # argument -> (test, what it must be)
-    **{k: (lambda v: _whole(v) and v >= 1, 'a whole number, at least 1') for k in ('n', 'steps', 'mask_steps', 'paper_steps', 'judge_n', 'batch', 'candidates', 'size')},
+    **{k: (lambda v: _whole(v) and v >= 1, 'a whole number, at least 1')
+       for k in ('n', 'steps', 'mask_steps', 'paper_steps', 'judge_n', 'batch', 'candidates', 'size')},
     **{k: (lambda v: _real(v) and 0 < v <= 1, 'a number in (0, 1]') for k in ('s', 'r', 'strength', 'judge_s')},
     **{k: (lambda v: _real(v), 'a finite number') for k in ('g', 'guidance')},
-    **{k: (lambda v: _real(v) and v >= 0, 'a finite number, at least 0') for k in ('grow', 'feather')},  # in cells (grid_px)
+    **{k: (lambda v: _real(v) and v >= 0, 'a finite number, at least 0') for k in ('grow', 'feather')},  # in cells
     'seed': (lambda v: _whole(v) and 0 <= v < 2**32, 'a whole number from 0 to 2**32-1')}
 
 def check_args(**kw)->dict:
-    "`kw` if every value (None: not given) is in its `ARG_RULES` range, else a `ValueError` naming the first that is not"
+    "`kw` if every value (None: not given) is in its `ARG_RULES` range, else a `ValueError` naming the first not"
     for k, v in kw.items():
         ok, want = ARG_RULES[k]
         if v is not None and not ok(v): raise ValueError(f"{k} must be {want}, not {v!r}")

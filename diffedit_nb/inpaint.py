@@ -11,65 +11,52 @@ from fastcore.basics import patch
 from fastcore.meta import delegates
 from .helpers import *
 from .purist import iou
-from .fast import create_mask_fast, improve_mask, refine_mask, grow_mask, mask_boxes, eps_pair, load_mask, edit_mask, EditMask, paperDiffEdit
+from .fast import create_mask_fast, improve_mask, refine_mask, grow_mask, mask_boxes, eps_pair, load_mask
+from .fast import edit_mask, EditMask, paperDiffEdit
 from .masked import paper_edit
 
 # %% auto #0
 __all__ = ['inpaint_pipe', 'query_score', 'inpaint_edit', 'best_first', 'fastDiffEdit', 'bestDiffEdit']
 
 # %% ../nbs/04_inpaint.ipynb #4abf4ed6
-@patch
-def inpaint_pipeline(self:SDBundle, unet=None, # default: the bundle's inpainting UNet if it has one, else its UNet
-                    ):
-    "diffusers' `StableDiffusionInpaintPipeline` sharing the bundle's modules (the adapter's inpainting seam)"
-    from diffusers import StableDiffusionInpaintPipeline
-    pt = self.inpaint_prediction_type if unet is None and self.inpaint_unet is not None else self.prediction_type  # the pipeline reads the UNet's own output
-    pipe = StableDiffusionInpaintPipeline(vae=self.vae, text_encoder=self.text_encoder, tokenizer=self.tokenizer,
-        unet=unet or self.inpaint_unet or self.unet, scheduler=type(self.scheduler).from_config(self.scheduler.config, prediction_type=pt),
-        safety_checker=None, feature_extractor=None, requires_safety_checker=False)
-    pipe.set_progress_bar_config(disable=True)
-    return pipe
-
-@patch
-def pipe_prompts(self:SDBundle, emb:torch.Tensor, uemb:torch.Tensor)->dict:
-    "A prompt's and a negative prompt's conditioning (from `encode_text`) as a diffusers pipeline takes them"
-    return dict(prompt_embeds=emb, negative_prompt_embeds=uemb)
-
 def inpaint_pipe(sd:SDBundle, unet=None)->object:
-    "`sd.inpaint_pipeline(unet)`: diffusers' inpainting pipeline sharing the bundle's modules"
+    "The tutorial-style name for `sd.inpaint_pipeline(unet)`, which the package uses: the family's inpainting pipeline"
     return sd.inpaint_pipeline(unet)
 
 # %% ../nbs/04_inpaint.ipynb #61756203
 @torch.no_grad()
 def query_score(imgs:list, # PIL images of one size, e.g. candidate edits
-                rp:str|torch.Tensor, qp:str|torch.Tensor, # reference and query texts, or their encodings (as in EditInputs)
+                rp:str|torch.Tensor, qp:str|torch.Tensor, # reference and query texts, or their encodings
                 mask, # (h, w) mask at any resolution: where to judge
                 sd:SDBundle, # the model bundle
-                n:int=10, s:float=0.5, seed:int=0, steps:int=50, batch:int=32, # draws, noising strength, their seed, as in the mask
+                n:int=10, s:float=0.5, seed:int=0, steps:int=50, batch:int=32, # as in the mask
                )->torch.Tensor:
-    "How much better the model predicts noise on each image given `qp` than given `rp`, inside `mask`: (k,), higher = more the query"
-    x0, (er, eq) = sd.encode(imgs), (text_enc(t, sd) if isinstance(t, str) else t for t in (rp, qp))
-    k, z = len(x0), draw_noise(n, x0.shape[1:], seed, sd).repeat(len(x0), 1, 1, 1)  # the same draws for every image
-    lr, lq = (((e.float() - z.float())**2).mean(1) for e in eps_pair(x0.repeat_interleave(n, 0), er, eq, z, sd, s, steps, batch))
+    "How much better the model predicts noise on each image given `qp` than given `rp`, inside `mask`: (k,)"
+    x0, (er, eq) = sd.encode(imgs), (sd.encode_text([t]) if isinstance(t, str) else t for t in (rp, qp))
+    k, z = len(x0), draw_noise(n, x0.shape[1:], seed, sd=sd).repeat(len(x0), 1, 1, 1)  # the same draws for every image
+    preds = eps_pair(x0.repeat_interleave(n, 0), er, eq, noise=z, sd=sd, s=s, steps=steps, batch=batch)
+    lr, lq = (((e.float() - z.float())**2).mean(1) for e in preds)
     w = torch.from_numpy(upsample_mask(mask, x0.shape[-1:-3:-1])).to(lr.device)
-    return (((lr - lq) * w).sum((-2, -1)) / w.sum().clamp(min=1e-6)).view(k, n).mean(1).cpu()
+    return (((lr - lq) * w).sum((-2, -1)) / w.sum().clamp(min=1e-6)).view(k, n).mean(1).cpu()  # higher: more the query
 
 # %% ../nbs/04_inpaint.ipynb #fa50599c
 def inpaint_edit(ei:EditInputs, # the edit's inputs (edit_inputs)
                  mask, # an EditMask, or a mask at latent or pixel resolution
-                 k:int=1, grow:float=0, # candidates (seeds seed, seed+1, ...); cells (1/64 of the side) the pipeline's mask is grown by
+                 k:int=1, grow:float=0, # candidates (seeds seed, seed+1, ...); cells the pipeline's mask is grown by
                  g:float=7.5, steps:int=20, seed:int=0, # guidance, inpainting steps, first seed
                  raw:bool=False, feather:float=1., progress:bool=False, # raw: not composited; feather: as in composite
                  pipe=None, # the inpainting pipeline, when the caller has one (default: ei.sd.inpaint_pipeline())
                 )->list:
-    "Stage 3, inpainting: `k` inpaintings inside `mask` grown by `grow` (composited with the mask itself), at the working size"
+    "Stage 3, inpainting: `k` inpaintings inside `mask` grown by `grow` (composited with the mask itself)"
     m, src = getattr(mask, 'mask', mask), ei.src
     pm = grow_mask(upsample_mask(m, src.size, smooth=False), round(grid_px(grow, src.size))) if grow else m
-    pipe = pipe or ei.sd.inpaint_pipeline(); pipe.set_progress_bar_config(disable=not progress)
+    pipe = pipe or ei.sd.inpaint_pipeline()
+    pipe.set_progress_bar_config(disable=not progress)
     gs = [torch.Generator().manual_seed(seed + j) for j in range(k)]
-    out = pipe(**ei.sd.pipe_prompts(ei.eq, ei.u), image=src, mask_image=mask_to_pil(pm, src.size), height=src.size[1], width=src.size[0],
-               num_inference_steps=steps, guidance_scale=g, num_images_per_prompt=k, generator=gs if k > 1 else gs[0]).images
-    return out if raw else [composite(src, o, m, feather) for o in out]
+    img = dict(image=src, mask_image=mask_to_pil(pm, src.size), height=src.size[1], width=src.size[0])
+    run = dict(num_inference_steps=steps, guidance_scale=g, num_images_per_prompt=k, generator=gs if k > 1 else gs[0])
+    out = pipe(**ei.sd.pipe_prompts(ei.eq, ei.u), **img, **run).images
+    return out if raw else [composite(src, o, m, feather=feather) for o in out]
 
 # %% ../nbs/04_inpaint.ipynb #449a49c8
 def best_first(ei:EditInputs, # the edit's inputs
@@ -79,10 +66,14 @@ def best_first(ei:EditInputs, # the edit's inputs
     "`cands` best first by `query_score` inside all their masks (from the encoded texts)"
     if len(cands) < 2: return cands
     judge = np.maximum.reduce([upsample_mask(getattr(m, 'mask', m), ei.src.size, smooth=False) for m, _ in cands])
-    sc = query_score([o for _, o in cands], ei.er, ei.eq, judge, ei.sd, n=n, s=judge_s, seed=seed)
+    sc = query_score([o for _, o in cands], ei.er, ei.eq, mask=judge, sd=ei.sd, n=n, s=judge_s, seed=seed)
     return [cands[i] for i in sc.argsort(descending=True)]
 
 # %% ../nbs/04_inpaint.ipynb #30deda86
+def _keyword_defaults(f)->dict:
+    "The defaults of `f`'s keyword-only parameters (those `delegates` gave it)"
+    return {k: p.default for k, p in inspect.signature(f).parameters.items() if p.kind == p.KEYWORD_ONLY}
+
 def _check_candidates(box, k:int):
     "Fail early on a `box` or `candidates` the inpaintings cannot take"
     if k < 1: raise ValueError(f"candidates must be at least 1, not {k}")
@@ -90,7 +81,8 @@ def _check_candidates(box, k:int):
 
 def _rooms(em:EditMask, box)->list:
     "The masks inpaintings fill: the mask (`box=False`), the boxes of its tight region (`True`), or both"
-    return {False: [em.mask], True: [em.room(box=True, tight=True).mask], 'both': [em.room(box=True, tight=True).mask, em.mask]}[box]
+    boxes = em.room(box=True, tight=True).mask
+    return {False: [em.mask], True: [boxes], 'both': [boxes, em.mask]}[box]
 
 def _inpaintings(ei:EditInputs, em:EditMask, box, kw:dict)->list:
     "`(mask, image)` pairs: `inpaint_edit(ei, mask, **kw)` for each of `_rooms(em, box)`, with one pipeline"
@@ -99,29 +91,32 @@ def _inpaintings(ei:EditInputs, em:EditMask, box, kw:dict)->list:
 
 def _finish(ei:EditInputs, outs:list, feather:float, raw:bool)->tuple:
     "`(mask, images)` of ranked `(mask, image)` pairs, the images at the input's size"
-    return outs[0][0], to_input_size(ei.full, [o for _, o in outs], [m for m, _ in outs], feather, raw)
+    return outs[0][0], to_input_size(ei.full, [o for _, o in outs], [m for m, _ in outs], feather=feather, raw=raw)
 
 def fastDiffEdit(init_img, # the image (PIL, path or URL)
                  rp:str, # reference text: a caption of the image
                  qp:str, # query text: what the image should become
                  sd:SDBundle, # the model bundle
-                 n:int=20, s:float=0.5, rule:str='zscore', # the fast mask: draws, noising strength, rule (see rule_score)
+                 n:int=20, s:float=0.5, rule:str='zscore', # the fast mask: draws, noising strength, rule_score's rule
                  improve:bool=True, refine:bool=False, # improve_mask; refine_mask (GrabCut)
-                 mask:Image.Image|np.ndarray|torch.Tensor|None=None, mask_mode:str='replace', # a user mask, instead of or with the inferred one
-                 box:bool|str=False, # True: each region of the mask filled out to its bounding box (room for a new shape); 'both': candidates of each
-                 grow:float=0, # cells (1/64 of the image's side) to grow the mask the pipeline gets by (the composite keeps the mask itself)
-                 candidates:int=1, # inpaint with seeds seed, seed+1, ... (per mask); return them all, best first by query_score
+                 mask:Image.Image|np.ndarray|torch.Tensor|None=None, # a user mask, instead of or with the inferred one
+                 mask_mode:str='replace', # 'replace' or 'union' (see draw_mask)
+                 box:bool|str=False, # True: each region of the mask filled out to its box; 'both': candidates of each
+                 grow:float=0, # cells (1/64 of the side) to grow the pipeline's mask by (the composite keeps the mask)
+                 candidates:int=1, # inpaint with seeds seed, seed+1, ... (per mask); all, best first by query_score
                  judge_s:float=0.9, # noising strength query_score judges the candidates at
-                 g:float=7.5, steps:int=20, seed:int=0, # inpainting guidance and steps; seeds the mask draws and the inpainting
-                 raw:bool=False, feather:float=1., progress:bool=False, # raw: the pipeline's output; feather: as in composite (cells)
+                 g:float=7.5, steps:int=20, seed:int=0, # inpainting guidance and steps; the seed of both
+                 raw:bool=False, feather:float=1., progress:bool=False, # raw: the pipeline's; feather: composite's
                 )->tuple:
-    "The tutorial's FastDiffEdit: fast mask, then diffusers' inpainting pipeline (at `work_size`): `(mask, images)` (the mask of the first image)"
+    "The tutorial's FastDiffEdit: fast mask, then diffusers' inpainting pipeline (at `work_size`): `(mask, images)`"
     _check_candidates(box, candidates)
-    check_args(n=n, s=s, grow=grow, candidates=candidates, judge_s=judge_s, g=g, steps=steps, seed=seed, feather=feather)
-    ei = edit_inputs(init_img, rp, qp, sd)
+    check_args(n=n, s=s, grow=grow, candidates=candidates, judge_s=judge_s, g=g, steps=steps, seed=seed)
+    check_args(feather=feather)
+    ei = edit_inputs(init_img, rp, qp, sd=sd)
     em = edit_mask(ei, n=n, s=s, seed=seed, rule=rule, improve=improve, refine=refine, mask=mask, mask_mode=mask_mode)
-    outs = _inpaintings(ei, em, box, dict(k=candidates, grow=grow, g=g, steps=steps, seed=seed, raw=raw, feather=feather, progress=progress))
-    return _finish(ei, best_first(ei, outs, judge_s, seed), feather, raw)
+    ed = dict(g=g, steps=steps, seed=seed, raw=raw, feather=feather, progress=progress)
+    outs = _inpaintings(ei, em, box, kw=dict(k=candidates, grow=grow, **ed))
+    return _finish(ei, best_first(ei, outs, judge_s, seed=seed), feather=feather, raw=raw)
 
 # %% ../nbs/04_inpaint.ipynb #55ecc683
 @delegates(fastDiffEdit, but=['improve', 'box', 'grow', 'candidates', 'rule', 'refine', 'steps', 'n'])
@@ -129,19 +124,22 @@ def bestDiffEdit(init_img, # the image (PIL, path or URL)
                  rp:str, # reference text: a caption of the image
                  qp:str, # query text: what the image should become
                  sd:SDBundle, # the model bundle
-                 rule:str='paper', refine:bool=True, n:int=10, # the mask: the paper's rule, snapped to the image, from n noise draws (fastDiffEdit's: 20)
-                 box:bool|str=True, grow:float=2, candidates:int=4, # inpaintings in the boxes of the refined segment ('both': in the mask too)
+                 rule:str='paper', refine:bool=True, n:int=10, # the mask: the paper's rule, refined, n draws
+                 box:bool|str=True, grow:float=2, candidates:int=4, # inpaintings in the boxes of the refined segment
                  r:float=0.5, # encoding ratio of the paper's edit (inside the same boxes, grown 1 cell)
-                 steps:int=20, paper_steps:int=50, judge_n:int=10, # inpainting steps; DDIM steps of the paper's edit; the judge's draws
+                 steps:int=20, paper_steps:int=50, judge_n:int=10, # inpainting, paper edit's DDIM steps; judge's draws
                  **kwargs)->tuple:
-    "Inpaintings and the paper's edit of one mask, best first by `query_score`: `(mask, images)` (the mask of the first image)"
-    o = {k: p.default for k, p in inspect.signature(bestDiffEdit).parameters.items() if p.kind == p.KEYWORD_ONLY} | kwargs  # fastDiffEdit's defaults
+    "Inpaintings and the paper's edit of one mask, best first by `query_score`: `(mask, images)`"
+    o = _keyword_defaults(bestDiffEdit) | kwargs  # fastDiffEdit's defaults
     _check_candidates(box, candidates)
-    check_args(n=n, grow=grow, candidates=candidates, r=r, steps=steps, paper_steps=paper_steps, judge_n=judge_n, **{k: v for k, v in o.items() if k in ARG_RULES})
-    ei = edit_inputs(init_img, rp, qp, sd)
-    em = edit_mask(ei, n=n, s=o['s'], seed=o['seed'], rule=rule, refine=refine, mask=o['mask'], mask_mode=o['mask_mode'])
+    check_args(n=n, grow=grow, candidates=candidates, r=r, steps=steps, paper_steps=paper_steps, judge_n=judge_n)
+    check_args(**{k: v for k, v in o.items() if k in ARG_RULES})
+    ei = edit_inputs(init_img, rp, qp, sd=sd)
+    user = dict(mask=o['mask'], mask_mode=o['mask_mode'])
+    em = edit_mask(ei, n=n, s=o['s'], seed=o['seed'], rule=rule, refine=refine, **user)
     ed = dict(g=o['g'], raw=o['raw'], feather=o['feather'], progress=o['progress'])
-    outs = _inpaintings(ei, em, box, dict(k=candidates, grow=grow, steps=steps, seed=o['seed'], **ed))
+    outs = _inpaintings(ei, em, box, kw=dict(k=candidates, grow=grow, steps=steps, seed=o['seed'], **ed))
     pm = em.room(box=True, grow=1, tight=True)
-    outs.append((pm.mask, paper_edit(ei, pm, r, None, steps=paper_steps, **ed)[0]))
-    return _finish(ei, best_first(ei, outs, o['judge_s'], o['seed'], judge_n), o['feather'], o['raw'])
+    outs.append((pm.mask, paper_edit(ei, pm, r, strength=None, steps=paper_steps, **ed)[0]))
+    ranked = best_first(ei, outs, o['judge_s'], seed=o['seed'], n=judge_n)
+    return _finish(ei, ranked, feather=o['feather'], raw=o['raw'])

@@ -12,11 +12,11 @@ from diffusers import AutoencoderKL, UNet2DConditionModel, DDIMScheduler, Stable
 from transformers import CLIPTextConfig, CLIPTextModel, CLIPTextModelWithProjection, CLIPTokenizer
 from .helpers import SHAPES_MODEL, load_artifacts
 from .train import *
+from .sdxl import pack_cond, unpack_cond, xl_encode, time_ids, xl_unet_out
 
 # %% auto #0
-__all__ = ['XLConfig', 'make_text_encoder_2', 'make_xl_unet', 'pack_cond', 'unpack_cond', 'xl_encode', 'time_ids', 'xl_unet_out',
-           'TokenIds', 'XLDenoiser', 'warm_start', 'warm_start_xl', 'save_xl_model', 'make_tiny_sdxl', 'train_xl_model',
-           'finetune_xl_inpaint']
+__all__ = ['XLConfig', 'make_text_encoder_2', 'make_xl_unet', 'TokenIds', 'XLDenoiser', 'warm_start', 'warm_start_xl',
+           'save_xl_model', 'make_tiny_sdxl', 'train_xl_model', 'finetune_xl_inpaint']
 
 # %% ../nbs/05b_train_xl.ipynb #98145244
 @dataclass(repr=False)
@@ -41,43 +41,6 @@ def make_xl_unet(cfg:XLConfig=XLConfig(), in_channels:int=4, sample_size:int=16)
     c = {k: v for k, v in u.config.items() if not k.startswith('_')}  # `_use_default_values` would undo the changes
     return UNet2DConditionModel.from_config({**c, 'addition_embed_type': 'text_time', 'addition_time_embed_dim': cfg.time_dim,
                                              'projection_class_embeddings_input_dim': cfg.proj_dim + 6*cfg.time_dim})
-
-# %% ../nbs/05b_train_xl.ipynb #83a8930a
-def pack_cond(hidden:torch.Tensor, # (n, L, d) token features
-              pooled:torch.Tensor, # (n, p) pooled text vector, p <= d
-             )->torch.Tensor:
-    "SDXL's two text tensors as one: `pooled` zero-padded to d as an extra last token: (n, L+1, d)"
-    if pooled.shape[-1] > hidden.shape[-1]: raise ValueError(f"pooled size {pooled.shape[-1]} > token size {hidden.shape[-1]}: cannot pack")
-    return torch.cat([hidden, F.pad(pooled, (0, hidden.shape[-1] - pooled.shape[-1]))[:, None]], 1)
-
-def unpack_cond(emb:torch.Tensor, # (n, L+1, d) packed conditioning
-                p:int, # size of the pooled vector
-               )->tuple:
-    "The inverse of `pack_cond`: hidden states (n, L, d) and pooled (n, p)"
-    return emb[:, :-1], emb[:, -1, :p]
-
-# %% ../nbs/05b_train_xl.ipynb #ae2b128b
-def xl_encode(te, te2, # the two text encoders
-              ids:torch.Tensor, # (n, L) token ids for te
-              ids2:torch.Tensor|None=None, # token ids for te2; default ids
-             )->torch.Tensor:
-    "SDXL's text conditioning, packed: both encoders' penultimate hidden states side by side, `te2`'s projected pooled output: (n, L+1, d1+d2)"
-    o1, o2 = te(ids, output_hidden_states=True), te2(ids if ids2 is None else ids2, output_hidden_states=True)
-    return pack_cond(torch.cat([o1.hidden_states[-2], o2.hidden_states[-2]], -1), o2.text_embeds)
-
-def time_ids(n:int, h:int, w:int, # batch size; image height and width in pixels
-             crop:tuple=(0, 0), dtype=torch.float32, device=None)->torch.Tensor:
-    "SDXL's micro-conditioning (orig_h, orig_w, crop_top, crop_left, target_h, target_w): (n, 6)"
-    return torch.tensor([[h, w, *crop, h, w]], dtype=dtype, device=device).expand(n, 6)
-
-def xl_unet_out(unet, x:torch.Tensor, t, emb:torch.Tensor, # UNet, (n, c, h, w) latents, timestep, packed conditioning
-                vae_scale:int, # pixels per latent cell
-               )->torch.Tensor:
-    "An SDXL UNet's raw output for packed conditioning `emb`, the time ids from x's size"
-    p = unet.config.projection_class_embeddings_input_dim - 6 * unet.config.addition_time_embed_dim
-    hid, pooled = unpack_cond(emb, p)
-    tid = time_ids(len(x), x.shape[-2]*vae_scale, x.shape[-1]*vae_scale, dtype=x.dtype, device=x.device)
-    return unet(x, t, encoder_hidden_states=hid, added_cond_kwargs=dict(text_embeds=pooled, time_ids=tid)).sample
 
 # %% ../nbs/05b_train_xl.ipynb #3b7921db
 class TokenIds(torch.nn.Module):
