@@ -16,7 +16,8 @@ __all__ = ['BACKGROUNDS', 'COLOURS', 'SHAPES', 'SIZE', 'Obj', 'obj_mask', 'Scene
 
 # %% ../nbs/05_shapes_world.ipynb #f69893ff
 BACKGROUNDS = {'white': (245,245,245), 'black': (20,20,20), 'gray': (128,128,128)}
-COLOURS = {'red': (220,40,40), 'green': (40,170,60), 'blue': (40,80,220), 'yellow': (235,200,40), 'purple': (140,60,190)}
+COLOURS = {'red': (220,40,40), 'green': (40,170,60), 'blue': (40,80,220), 'yellow': (235,200,40),
+           'purple': (140,60,190)}
 SHAPES = ('circle', 'square', 'triangle')
 SIZE = 64
 
@@ -55,17 +56,20 @@ class Scene:
         return f"{d} on a {self.bg} background"
     @property
     def image(self)->Image.Image:
-        a = np.empty((SIZE, SIZE, 3), np.uint8); a[:] = BACKGROUNDS[self.bg]
+        a = np.empty((SIZE, SIZE, 3), np.uint8)
+        a[:] = BACKGROUNDS[self.bg]
         for o in self.objs_lr: a[obj_mask(o)] = COLOURS[o.colour]
         return Image.fromarray(a)
 
 # %% ../nbs/05_shapes_world.ipynb #e113feb6
-def _rand_obj(rng, colour=None, shape=None):
+def _rand_obj(rng, colour:str|None=None, shape:str|None=None)->Obj:
+    "A random object, of `colour` and `shape` when given"
     s = int(rng.integers(16, 33))
     return Obj(shape or str(rng.choice(SHAPES)), colour or str(rng.choice(list(COLOURS))),
-               int(rng.integers(0, SIZE-s+1)), int(rng.integers(0, SIZE-s+1)), s)
+               x=int(rng.integers(0, SIZE-s+1)), y=int(rng.integers(0, SIZE-s+1)), s=s)
 
-def _apart(a:Obj, b:Obj, gap=2):
+def _apart(a:Obj, b:Obj, gap:int=2)->bool:
+    "Are the boxes of `a` and `b` at least `gap` pixels apart?"
     return a.x+a.s+gap <= b.x or b.x+b.s+gap <= a.x or a.y+a.s+gap <= b.y or b.y+b.s+gap <= a.y
 
 def random_scene(seed:int|np.random.Generator=0, # seed or numpy generator
@@ -83,7 +87,10 @@ def random_scene(seed:int|np.random.Generator=0, # seed or numpy generator
 @dataclass
 class EditCase:
     "A source scene, an edit of one object, and the edit's ground truth"
-    src:Scene; tgt:Scene; kind:str; mask:np.ndarray
+    src:Scene
+    tgt:Scene
+    kind:str
+    mask:np.ndarray
     @property
     def caption(self): return self.src.caption
     @property
@@ -102,11 +109,13 @@ def edit_case(seed:int=0, # seed of the scene and the edit
     if kind == 'recolour': new = replace(o, colour=str(rng.choice([c for c in COLOURS if c != o.colour])))
     else: new = replace(o, shape=str(rng.choice([s for s in SHAPES if s != o.shape])))
     tgt = Scene(src.bg, src.objs[:i] + (new,) + src.objs[i+1:])
-    return EditCase(src, tgt, kind, obj_mask(o) | obj_mask(new))
+    return EditCase(src, tgt, kind, mask=obj_mask(o) | obj_mask(new))
 
 # %% ../nbs/05_shapes_world.ipynb #9f1efe27
-def _nearest(rgb, palette):
-    names = list(palette); d = ((np.array([palette[n] for n in names]) - np.asarray(rgb))**2).sum(-1)
+def _nearest(rgb, palette:dict)->str:
+    "The name of the colour of `palette` nearest to `rgb`"
+    names = list(palette)
+    d = ((np.array([palette[n] for n in names]) - np.asarray(rgb))**2).sum(-1)
     return names[int(d.argmin())]
 
 def read_scene(img:Image.Image, min_px:int=60)->Scene:
@@ -121,7 +130,7 @@ def read_scene(img:Image.Image, min_px:int=60)->Scene:
         if area < min_px: continue
         fill = area / (w*h)
         shape = 'square' if fill > 0.9 else 'circle' if fill > 0.64 else 'triangle'
-        objs.append(Obj(shape, _nearest(np.median(a[lab == k], 0), COLOURS), int(x), int(y), int(max(w, h))))
+        objs.append(Obj(shape, _nearest(np.median(a[lab == k], 0), COLOURS), x=int(x), y=int(y), s=int(max(w, h))))
     return Scene(bg, tuple(objs))
 
 # %% ../nbs/05_shapes_world.ipynb #81cbf794
@@ -169,12 +178,13 @@ def generate(prompt:str|list, # one prompt or a list (one image each)
             )->list:
     "Text-to-image with DDIM and classifier-free guidance: a list of PIL images"
     prompts = prompt if isinstance(prompt, list) else [prompt]
-    side = (size or sd.unet.config.sample_size * sd.vae_scale) // sd.vae_scale
-    sched = get_scheduler(sd, steps)
-    x = draw_noise(len(prompts), (sd.unet.config.in_channels, side, side), seed, sd) * sched.init_noise_sigma
-    emb, uemb = text_enc(prompts, sd), text_enc([''], sd)
-    for t in sched.timesteps: x = sched.step(unet_eps(sd, x, t, emb, uemb, g), t, x).prev_sample
-    return latents_to_pil(x, sd)
+    side = (size or sd.native_size) // sd.vae_scale
+    ts = sd.timesteps(steps)
+    x = draw_noise(len(prompts), (sd.latent_channels, side, side), seed, sd=sd)  # pure noise: DDIM's first level
+    emb, uemb = sd.encode_text(prompts), sd.encode_text([''])
+    for t, t1 in zip(ts, ts[1:]):
+        x = sd.step(x, t, t1, eps=sd.eps(x, t, emb, uemb=uemb, g=g))
+    return sd.decode(x)
 
 # %% ../nbs/05_shapes_world.ipynb #778230c7
 def evaluate_generation(sd:SDBundle, # the model bundle
@@ -183,6 +193,7 @@ def evaluate_generation(sd:SDBundle, # the model bundle
                         steps:int=30, g:float=7.5, batch:int=64,
                        )->dict:
     "Fraction of generations whose colours, shapes, object count and background match their captions"
-    imgs = [im for i in range(0, len(captions), batch) for im in generate(captions[i:i+batch], sd, seed+i, steps, g)]
+    imgs = [im for i in range(0, len(captions), batch)
+            for im in generate(captions[i:i+batch], sd, seed+i, steps=steps, g=g)]
     scores = [score_image(im, c) for im, c in zip(imgs, captions)]
     return {k: float(np.mean([s[k] for s in scores])) for k in scores[0]} | dict(n=len(captions), images=imgs)
