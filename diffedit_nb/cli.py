@@ -6,18 +6,18 @@
 __all__ = ['SUBCOMMANDS', 'edit_options', 'diffedit_edit', 'diffedit_reproduce', 'diffedit_batch', 'run_command', 'main',
            'batch_main', 'reproduce_main', 'app_main']
 
-# %% ../nbs/07_cli.ipynb #6ea8e0e8
+# %% ../nbs/07_cli.ipynb #5ccce26a
 import os, sys, json, inspect
 from pathlib import Path
 from fastcore.script import call_parse, anno_parser, store_true
 from fastcore.meta import delegates
 
-# %% ../nbs/07_cli.ipynb #0eca1524
+# %% ../nbs/07_cli.ipynb #f53270bf
 if __name__ == '__main__' and '__file__' in globals():  # `python -m diffedit_nb.cli`, not a notebook
     from diffedit_nb.cli import main
     sys.exit(main())
 
-# %% ../nbs/07_cli.ipynb #ad06a4c1
+# %% ../nbs/07_cli.ipynb #22cbbc39
 def __getattr__(name:str):
     "The service layer's and the batch runner's names, as `diffedit_nb.cli` exported them before: imported when used"
     import importlib
@@ -27,7 +27,7 @@ def __getattr__(name:str):
         if name in getattr(mod, '__all__', ()): return getattr(mod, name)
     raise AttributeError(f"module 'diffedit_nb.cli' has no attribute {name!r}")
 
-# %% ../nbs/07_cli.ipynb #7d1bb7c9
+# %% ../nbs/07_cli.ipynb #542047f6
 def _checked(method:str, device:str|None, dtype:str|None)->str:
     "`method` by its name in `METHODS`, once it, the device and the dtype are checked"
     from diffedit_nb.service import check_method, torch_dtype
@@ -62,7 +62,7 @@ def edit_options(method:str='paperDiffEdit', # paperDiffEdit, diffEdit, fastDiff
                 feather=feather, size=size)
     return opts | model_opts(inpaint_model=inpaint_model, text_model=text_model, dtype=dtype, config=config)
 
-# %% ../nbs/07_cli.ipynb #8d8a7707
+# %% ../nbs/07_cli.ipynb #b3cc6ce2
 def _abs(p:str|None)->str|None:
     "`p` as an absolute path (None: not given)"
     return None if p is None else str(Path(p).resolve())
@@ -96,7 +96,7 @@ def diffedit_edit(image:str, # the image to edit (any format PIL reads)
     edit_file(p, sd, out, mask_out=mask_out, overlay_out=overlay, progress=bars, img=im, user_mask=um)
     return p
 
-# %% ../nbs/07_cli.ipynb #1d38e0f0
+# %% ../nbs/07_cli.ipynb #159e74c3
 @call_parse
 def diffedit_reproduce(png:str, # an edit's PNG, with the parameters diffedit recorded in it
                        out:str=None, # where to write the edit again (default: NAME-again.png beside it)
@@ -110,7 +110,7 @@ def diffedit_reproduce(png:str, # an edit's PNG, with the parameters diffedit re
     out = out or str(Path(png).with_name(f'{Path(png).stem}-again.png'))
     return diffedit_edit(**{k: v for k, v in p.items() if k in takes}, out=out, device=device, quiet=quiet)
 
-# %% ../nbs/07_cli.ipynb #6244f233
+# %% ../nbs/07_cli.ipynb #d2288230
 @call_parse
 @delegates(edit_options)
 def diffedit_batch(manifest:str, # a .csv (with a header) or .jsonl file: image, caption, query, and optional columns
@@ -124,7 +124,7 @@ def diffedit_batch(manifest:str, # a .csv (with a header) or .jsonl file: image,
     opts = edit_options(**kwargs)
     return run_batch(manifest, opts, out_dir, retry_errors=retry_errors, quiet=quiet, device=kwargs.get('device'))
 
-# %% ../nbs/07_cli.ipynb #ce206273
+# %% ../nbs/07_cli.ipynb #50503b83
 def _spelled(argv:list, parser)->list:
     "Each `--option` in `argv` as `parser` spells it: options may be given with dashes or underscores"
     known = parser._option_string_actions
@@ -135,7 +135,7 @@ def _spelled(argv:list, parser)->list:
         return a
     return [f(a) if a.startswith('--') and len(a) > 2 else a for a in argv]
 
-# %% ../nbs/07_cli.ipynb #ab30a986
+# %% ../nbs/07_cli.ipynb #611e23b0
 def _launch_app():
     "The web app's `launch_app` (Gradio is an optional extra, imported only now), or None with a message"
     try: from diffedit_nb.app import launch_app
@@ -178,7 +178,7 @@ def run_command(f, # a command: diffedit_edit, diffedit_batch, diffedit_reproduc
             return exit_code(e)
     return _outcome(f, res)
 
-# %% ../nbs/07_cli.ipynb #ca192926
+# %% ../nbs/07_cli.ipynb #1d218747
 SUBCOMMANDS = ('batch', 'reproduce', 'app')  # `diffedit SUB ...`: the same as the command `diffedit-SUB ...`
 
 def main(argv:list|None=None, # the arguments (default: sys.argv[1:])
@@ -191,7 +191,7 @@ def main(argv:list|None=None, # the arguments (default: sys.argv[1:])
     if f is None: return 1
     return run_command(f, argv[1:] if sub else argv, prog=f'diffedit {sub}' if sub else 'diffedit')
 
-# %% ../nbs/07_cli.ipynb #745e7710
+# %% ../nbs/07_cli.ipynb #122f00a1
 def _script(sub:str)->int:
     "The console script `diffedit-SUB`: `diffedit SUB` with the process's arguments"
     return main([sub] + sys.argv[1:])

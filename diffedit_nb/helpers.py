@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_helpers.ipynb #98e7831c
 from __future__ import annotations
-import os, json, math, numbers, warnings, numpy as np, torch, diffedit_nb
+import os, json, math, numbers, logging, warnings, contextlib, numpy as np, torch, diffedit_nb
 from pathlib import Path
 from dataclasses import dataclass
 from PIL import Image, ImageOps
@@ -16,11 +16,11 @@ from .sdxl import SDXLBundle
 
 # %% auto #0
 __all__ = ['SHAPES_MODEL', 'SHAPES_XL_MODEL', 'BUILTIN', 'GRID', 'ARG_RULES', 'build_tokenizer', 'default_device', 'check_device',
-           'model_family', 'load_artifacts', 'load_image', 'pil_to_latents', 'latents_to_pil', 'text_enc', 'mask_array',
-           'upsample_mask', 'mask_to_pil', 'show_images', 'overlay', 'plot_diffedit', 'draw_noise', 'get_scheduler',
-           'strength_timesteps', 'to_eps', 'unet_eps', 'grid_px', 'feather_weights', 'blend', 'composite',
-           'native_size', 'work_size', 'work_image', 'to_input_size', 'EditInputs', 'edit_inputs', 'check_args',
-           'SDBundle', 'check_family', 'bundle_from_pipe', 'clip_ids']
+           'model_family', 'quiet_loading', 'load_artifacts', 'load_image', 'pil_to_latents', 'latents_to_pil',
+           'text_enc', 'mask_array', 'upsample_mask', 'mask_to_pil', 'show_images', 'overlay', 'plot_diffedit',
+           'draw_noise', 'get_scheduler', 'strength_timesteps', 'to_eps', 'unet_eps', 'grid_px', 'feather_weights',
+           'blend', 'composite', 'native_size', 'work_size', 'work_image', 'to_input_size', 'EditInputs', 'edit_inputs',
+           'check_args', 'SDBundle', 'check_family', 'bundle_from_pipe', 'clip_ids']
 
 # %% ../nbs/00_helpers.ipynb #ee737a69
 def _byte_symbols():
@@ -143,6 +143,30 @@ def _dtype(device:str, dtype)->torch.dtype:
     warnings.warn("fp16 does not run on a CPU: loading fp32")
     return torch.float32
 
+# %% ../nbs/00_helpers.ipynb #q1a0b2c4
+class _NoTorchvisionNote(logging.Filter):
+    "Drops transformers' note that an image processor falls back to PIL without torchvision (DiffEdit uses none)"
+    def filter(self, rec:logging.LogRecord)->bool:
+        return 'requires torchvision (not installed)' not in rec.getMessage()
+
+# %% ../nbs/00_helpers.ipynb #q1a0b2c5
+@contextlib.contextmanager
+def quiet_loading(progress:bool=False, # show diffusers' and transformers' loading bars
+                 ):
+    "While a model loads: no loading bars unless `progress`, and no note about torchvision; restored after"
+    import diffusers, transformers
+    libs = (diffusers.utils.logging, transformers.utils.logging)
+    bars = [l.is_progress_bar_enabled() for l in libs]
+    note, f = logging.getLogger('transformers.utils.import_utils'), _NoTorchvisionNote()
+    note.addFilter(f)
+    if not progress:
+        for l in libs: l.disable_progress_bar()
+    try: yield
+    finally:
+        note.removeFilter(f)
+        for l, b in zip(libs, bars):
+            if b: l.enable_progress_bar()
+
 # %% ../nbs/00_helpers.ipynb #f8a5e8ef
 def load_artifacts(model:str|Path='CompVis/stable-diffusion-v1-4', # 'shapes', 'shapes-xl', hub id, local folder or file
                    text_model:str|None=None, # hub id/folder of the tokenizer and text encoder, when not the model's own
@@ -152,6 +176,7 @@ def load_artifacts(model:str|Path='CompVis/stable-diffusion-v1-4', # 'shapes', '
                    local_files_only:bool|None=None, # default: True when HF_HUB_OFFLINE is set
                    torch_dtype:torch.dtype|None=None, # diffusers' spelling of dtype
                    config:str|Path|None=None, # for a single file: a diffusers folder (or hub id) of its architecture
+                   progress:bool=False, # show diffusers' and transformers' loading bars
                   )->SDBundle:
     "Load the parts DiffEdit needs into the bundle of the model's family (an `SDBundle`, an `SDXLBundle` for SDXL)"
     device = check_device(device)
@@ -159,7 +184,9 @@ def load_artifacts(model:str|Path='CompVis/stable-diffusion-v1-4', # 'shapes', '
     lfo = bool(os.environ.get('HF_HUB_OFFLINE')) if local_files_only is None else local_files_only
     kind, loc = _resolve(model)
     kw = dict(name=str(model), device=device, dtype=dtype, lfo=lfo, inpaint_model=inpaint_model)
-    return model_family(kind, loc, lfo).load(kind, loc, text_model=text_model, config=config, **kw)
+    with quiet_loading(progress):
+        fam = model_family(kind, loc, lfo)
+        return fam.load(kind, loc, text_model=text_model, config=config, **kw)
 
 # %% ../nbs/00_helpers.ipynb #a5077747
 def _to_rgb(im:Image.Image)->Image.Image:
