@@ -9,7 +9,6 @@ from pathlib import Path
 from transformers import T5TokenizerFast, T5Config, T5EncoderModel
 from transformers import CLIPTextConfig, CLIPTextModel, CLIPTextModelWithProjection
 from diffusers import AutoencoderKL, SD3Transformer2DModel, FluxTransformer2DModel, FlowMatchEulerDiscreteScheduler
-from .helpers import build_tokenizer
 
 # %% auto #0
 __all__ = ['WORDS', 'build_t5_tokenizer', 'tiny_clip', 'tiny_t5', 'tiny_flow_vae', 'tiny_sd3_transformer', 'save_pipeline',
@@ -95,6 +94,7 @@ def make_tiny_sd3(folder:str|Path, # folder to write
                   sd35:bool=True, # SD3.5 Medium's transformer structure (else SD3 Medium's)
                  )->Path:
     "Write a miniature SD3/SD3.5 pipeline folder with random weights, built offline"
+    from diffedit_nb.helpers import build_tokenizer  # here: helpers may import the families, which import this module
     torch.manual_seed(seed)
     tok, tok3 = build_tokenizer(WORDS, max_length=77), build_t5_tokenizer()
     te, te2 = tiny_clip(tok, 32), tiny_clip(tok, 48)
@@ -128,6 +128,7 @@ def make_tiny_flux(folder:str|Path, # folder to write
                    seed:int=0, # seed of the random weights
                   )->Path:
     "Write a miniature FLUX.1 pipeline folder with random weights, built offline"
+    from diffedit_nb.helpers import build_tokenizer  # here: helpers may import the families, which import this module
     torch.manual_seed(seed)
     tok, tok2 = build_tokenizer(WORDS, max_length=77), build_t5_tokenizer()
     te, te2 = tiny_clip(tok, 32, projection=False), tiny_t5(tok2, d_model=64)
