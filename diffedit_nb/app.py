@@ -8,13 +8,14 @@ import os, sys, math, inspect, tempfile, threading, functools, ipaddress, numpy 
 os.environ['GRADIO_ANALYTICS_ENABLED'] = 'False'  # before gradio is imported: no telemetry, no version check
 import gradio as gr
 from dataclasses import dataclass
+from typing import Any, Callable
 from pathlib import Path
 from PIL import Image
 from fastcore.script import call_parse, store_true
 from .all import (SDBundle, EditInputs, EditMask, RULES, edit_inputs, edit_mask, draw_mask, load_image,
                              overlay, edit_case)
-from .cli import (METHODS, edit_params, work_bundle, png_info, read_params, save_atomic, run_method,
-                             cached_bundle, open_image)
+from .service import (METHODS, edit_params, work_bundle, png_info, read_params, save_atomic, run_method,
+                                 cached_bundle, open_image)
 
 # %% auto #0
 __all__ = ['PAGE_METHODS', 'EXAMPLES', 'BRUSH_MODES', 'ADVANCED', 'API', 'CSS', 'INTRO', 'AUTH_ENV', 'method_default',
@@ -29,7 +30,7 @@ PAGE_METHODS = ('paperDiffEdit', 'fastDiffEdit', 'bestDiffEdit', 'diffEdit')  # 
 
 def method_default(method:str, # one of PAGE_METHODS
                    k:str, # a parameter name
-                   default=None, # when the method has no such parameter
+                   default:Any=None, # when the method has no such parameter
                   ):
     "The default of `method`'s parameter `k`"
     if method not in PAGE_METHODS: raise ValueError(f"Unknown method {method!r}: use one of {', '.join(PAGE_METHODS)}")
@@ -70,10 +71,11 @@ def check_texts(caption:str, query:str)->tuple:
 # %% ../nbs/10_app.ipynb #a11ddf71
 EXAMPLES = ((12, 'recolour'), (3, 'recolour'), (5, 'reshape'))  # edit_case's seed and kind
 
-def example_rows(folder=None, # where to write the images (default: a folder in the temporary directory)
+def example_rows(folder:str|Path|None=None, # where to write the images (default: a folder in the temporary directory)
                 )->list:
     "The page's examples: `[image path, caption, query]` of each of `EXAMPLES`"
-    d = Path(folder or Path(tempfile.gettempdir())/'diffedit_app_examples'); d.mkdir(parents=True, exist_ok=True)
+    d = Path(folder or Path(tempfile.gettempdir())/'diffedit_app_examples')
+    d.mkdir(parents=True, exist_ok=True)
     cases = [(d/f'shapes_{seed}_{kind}.png', edit_case(seed, kind)) for seed, kind in EXAMPLES]
     save_atomic({p: (c.src.image, None) for p, c in cases if not p.exists()})
     return [[str(p), c.caption, c.query] for p, c in cases]
@@ -82,6 +84,9 @@ def example_rows(folder=None, # where to write the images (default: a folder in 
 class ImageUpload(gr.Image):
     "A `gr.Image` that hands its handler the upload's path unopened: `read_image` checks every upload"
     is_template = True  # the page draws it as Gradio's Image
+    # gr.Image's parameters, their annotations left unevaluated: gradio imports some of their types (`Timer`) only
+    # for type checkers, so evaluating them (as the docs do) fails
+    __signature__ = inspect.signature(gr.Image)
 
     def preprocess(self, payload)->str|None:
         "The upload's path (None: nothing uploaded)"
@@ -93,15 +98,17 @@ class ImageUpload(gr.Image):
 @dataclass(repr=False)
 class Session:
     "One tab's edit: what its mask was inferred from (`key`), the prepared inputs and the inferred mask"
-    key:tuple; ei:EditInputs; em:EditMask
+    key:tuple
+    ei:EditInputs
+    em:EditMask
     def __repr__(self): return f"Session({self.ei!r}, {self.em!r})"
 
-def bundle(sd)->SDBundle:
+def bundle(sd:SDBundle|Callable)->SDBundle:
     "The model bundle `sd`, or the one the loader `sd()` returns"
     return sd() if callable(sd) else sd
 
 def infer(image, caption:str, query:str, # the upload's path, the texts
-          method:str, sd, # one of PAGE_METHODS, the model (or its loader)
+          method:str, sd:SDBundle|Callable, # one of PAGE_METHODS, the model (or its loader)
           n:int|None=None, seed:int=0, # noise draws of the mask (default: edit_mask's), their seed
           state:Session|None=None, # the tab's session so far: reused when it was inferred from the same inputs
          )->Session:
@@ -110,7 +117,7 @@ def infer(image, caption:str, query:str, # the upload's path, the texts
     key = (str(image), caption, query, n or inspect.signature(edit_mask).parameters['n'].default, seed)
     if state is not None and state.key == key: return state
     im = read_image(image)
-    ei = edit_inputs(im, caption, query, work_bundle(bundle(sd), im.size))  # at the image's working size, as the CLI
+    ei = edit_inputs(im, caption, query, sd=work_bundle(bundle(sd), im.size))  # at the image's working size, as the CLI
     return Session(key, ei, edit_mask(ei, n=key[3], seed=seed, **mask_opts(method)))
 
 # %% ../nbs/10_app.ipynb #0eda4b45
@@ -151,7 +158,7 @@ def page_params(image, caption:str, query:str, method:str, # the upload's path, 
                        mask=None, guidance=o.pop('guidance', 7.5), seed=o.pop('seed', 0), page=page, **o)
 
 def save_edit(res:Image.Image, p:dict, # the edited image and its parameters
-              root=None, # where its new folder is made (default: the temporary directory)
+              root:str|None=None, # where its new folder is made (default: the temporary directory)
              )->str:
     "`res` as a PNG that carries `p`, written atomically in a new folder of its own: its path"
     out = Path(tempfile.mkdtemp(prefix='diffedit_app_', dir=root))/f"{Path(p['image']).stem}-{p['method']}.png"
@@ -181,19 +188,21 @@ def on_image(image, # the upload's path
 
 @in_page
 def on_mask(image, caption, query, method, rule, threshold, # the page's fields, as in infer and page_mask
-            painted=None, brush_mode='union', seed=0, n=None, state=None, sd=None)->tuple:
+            painted:np.ndarray|None=None, brush_mode:str='union', seed:int=0, n:int|None=None,
+            state:Session|None=None, sd:SDBundle|Callable|None=None)->tuple:
     "**Mask**: the mask inferred (or the tab's reused) and drawn: `(mask view, status, session)`"
     st = infer(image, caption, query, method=method, sd=sd, n=n, seed=seed or 0, state=state)
     return *show_mask(st, page_mask(st, method, rule, t=threshold, painted=painted, mode=brush_mode)), st
 
 @in_page
-def on_redraw(method, rule, threshold, painted=None, brush_mode='union', state=None)->tuple:
+def on_redraw(method, rule, threshold, painted:np.ndarray|None=None, brush_mode:str='union',
+              state:Session|None=None)->tuple:
     "The threshold, rule, method or brush mode changed: the mask re-drawn, no UNet call: `(mask view, status)`"
     if state is None: return gr.skip(), "Press **Mask** first: it infers the mask the slider cuts"
     return show_mask(state, page_mask(state, method, rule, t=threshold, painted=painted, mode=brush_mode))
 
 @in_page
-def on_brush(brush, method, rule, threshold, brush_mode='union', state=None)->tuple:
+def on_brush(brush, method, rule, threshold, brush_mode:str='union', state:Session|None=None)->tuple:
     "A stroke of the brush: `(painted mask, mask view, status)`, the mask re-drawn with it"
     painted = painted_mask(brush)
     return painted, *on_redraw(method, rule, threshold, painted=painted, brush_mode=brush_mode, state=state)
@@ -206,16 +215,17 @@ def on_method(method)->str:
 ADVANCED = ('seed', 'n', 'strength', 'steps', 'guidance', 'candidates', 'feather')  # the options under "Advanced"
 
 @in_page
-def on_edit(image, caption, query, method, rule, threshold, painted=None, brush_mode='union', state=None, # as on_mask
-            sd=None, model='shapes', # the model (or its loader), and its name to record
-            folder=None, # where the PNG's folder is made (default: the temporary directory)
+def on_edit(image, caption, query, method, rule, threshold, # as on_mask
+            painted:np.ndarray|None=None, brush_mode:str='union', state:Session|None=None, # as on_mask
+            sd:SDBundle|Callable|None=None, model:str='shapes', # the model (or its loader), and its name to record
+            folder:str|None=None, # where the PNG's folder is made (default: the temporary directory)
             **opts, # ADVANCED (None: the method's default)
            )->tuple:
     "**Edit**: the method inside the page's mask: `(source, mask view, result, PNG path, status, session)`"
     st = infer(image, caption, query, method=method, sd=sd, n=opts.get('n'), seed=opts.get('seed') or 0, state=state)
     em = page_mask(st, method, rule, t=threshold, painted=painted, mode=brush_mode)
     page = dict(rule=rule, threshold=threshold, brush=None if painted is None else brush_mode)
-    p = page_params(image, caption, query, method, page=page, model=model, **opts)
+    p = page_params(image, caption, query, method=method, page=page, model=model, **opts)
     _, res = run_method(st.ei.full, p, st.ei.sd, mask=em.pixels.astype(np.float32))
     view, note = show_mask(st, em)
     return st.ei.full, view, res[0], save_edit(res[0], p, folder), f"Done: {method}, {note.lower()}", st
@@ -329,14 +339,16 @@ def wire_events(ui:dict, # the page's fields and outputs
     view = [ui['mask_view'], ui['status']]
     fresh = [ui['brush'], ui['mask_view'], ui['state'], ui['painted'], ui['status']]
     ui['image'].change(on_image, ui['image'], fresh, api_visibility='private')
-    wire(ui['mask_btn'].click, on_mask, ui, view + [ui['state']], fixed, api='mask', concurrency_id='model')
+    wire(ui['mask_btn'].click, on_mask, ui, outputs=view + [ui['state']], fixed=fixed, api='mask',
+         concurrency_id='model')
     for i, ev in enumerate((ui['threshold'].input, ui['rule'].input, ui['brush_mode'].input)):
-        wire(ev, on_redraw, ui, view, api=None if i else 'redraw', show_progress='hidden', queue=False)  # not queued
-    wire(ui['brush'].input, on_brush, ui, [ui['painted']] + view, show_progress='hidden', queue=False)
+        # not queued
+        wire(ev, on_redraw, ui, outputs=view, api=None if i else 'redraw', show_progress='hidden', queue=False)
+    wire(ui['brush'].input, on_brush, ui, outputs=[ui['painted']] + view, show_progress='hidden', queue=False)
     picked = ui['method'].input(on_method, ui['method'], ui['rule'], api_visibility='private')
-    wire(picked.then, on_redraw, ui, view, show_progress='hidden')
+    wire(picked.then, on_redraw, ui, outputs=view, show_progress='hidden')
     outs = [ui[k] for k in ('source', 'edit_mask', 'result', 'png', 'status', 'state')]
-    wire(ui['edit_btn'].click, on_edit, ui, outs, fixed, api='edit', track=True, concurrency_id='model')
+    wire(ui['edit_btn'].click, on_edit, ui, outputs=outs, fixed=fixed, api='edit', track=True, concurrency_id='model')
 
 CSS = ("<style>:is(#image, #mask-view, #source, #edit-mask, #result) img "  # small images drawn large, and sharp
        "{width: 100%; height: 100%; object-fit: contain; image-rendering: pixelated}</style>")
@@ -434,5 +446,5 @@ def launch_app(model:str='shapes', # 'shapes' (bundled), a hub id, a diffusers f
                     concurrency=concurrency, queue_size=queue_size)
     app.launch(server_name=host, server_port=port, auth=creds, share=False, inbrowser=False, show_error=False,
                quiet=True, prevent_thread_lock=True)
-    print(serving_note(f'http://{host}:{app.server_port}/', host, creds, keep or None), flush=True)
+    print(serving_note(f'http://{host}:{app.server_port}/', host, creds, keep=keep or None), flush=True)
     app.block_thread()
