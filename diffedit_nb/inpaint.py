@@ -19,7 +19,9 @@ from .masked import paper_edit
 __all__ = ['inpaint_pipe', 'query_score', 'inpaint_edit', 'best_first', 'fastDiffEdit', 'bestDiffEdit']
 
 # %% ../nbs/04_inpaint.ipynb #4abf4ed6
-def inpaint_pipe(sd:SDBundle, unet=None)->object:
+def inpaint_pipe(sd:SDBundle, # the model bundle
+                 unet:torch.nn.Module|None=None, # a UNet other than the bundle's inpainting UNet
+                )->object:
     "The tutorial-style name for `sd.inpaint_pipeline(unet)`, which the package uses: the family's inpainting pipeline"
     return sd.inpaint_pipeline(unet)
 
@@ -45,7 +47,7 @@ def inpaint_edit(ei:EditInputs, # the edit's inputs (edit_inputs)
                  k:int=1, grow:float=0, # candidates (seeds seed, seed+1, ...); cells the pipeline's mask is grown by
                  g:float=7.5, steps:int=20, seed:int=0, # guidance, inpainting steps, first seed
                  raw:bool=False, feather:float=1., progress:bool=False, # raw: not composited; feather: as in composite
-                 pipe=None, # the inpainting pipeline, when the caller has one (default: ei.sd.inpaint_pipeline())
+                 pipe:object|None=None, # a ready inpainting pipeline (default: ei.sd.inpaint_pipeline())
                 )->list:
     "Stage 3, inpainting: `k` inpaintings inside `mask` grown by `grow` (composited with the mask itself)"
     m, src = getattr(mask, 'mask', mask), ei.src
@@ -98,7 +100,8 @@ def fastDiffEdit(init_img, # the image (PIL, path or URL)
                  qp:str, # query text: what the image should become
                  sd:SDBundle, # the model bundle
                  n:int=20, s:float=0.5, rule:str='zscore', # the fast mask: draws, noising strength, rule_score's rule
-                 improve:bool=True, refine:bool=False, # improve_mask; refine_mask (GrabCut)
+                 improve:bool=True, # clean the mask up with improve_mask
+                 refine:bool=False, # snap the mask to the image with refine_mask (GrabCut)
                  mask:Image.Image|np.ndarray|torch.Tensor|None=None, # a user mask, instead of or with the inferred one
                  mask_mode:str='replace', # 'replace' or 'union' (see draw_mask)
                  box:bool|str=False, # True: each region of the mask filled out to its box; 'both': candidates of each
@@ -121,13 +124,14 @@ def fastDiffEdit(init_img, # the image (PIL, path or URL)
 # %% ../nbs/04_inpaint.ipynb #55ecc683
 @delegates(fastDiffEdit, but=['improve', 'box', 'grow', 'candidates', 'rule', 'refine', 'steps', 'n'])
 def bestDiffEdit(init_img, # the image (PIL, path or URL)
-                 rp:str, # reference text: a caption of the image
-                 qp:str, # query text: what the image should become
+                 rp:str, qp:str, # the caption of the image (reference text) and the query
                  sd:SDBundle, # the model bundle
                  rule:str='paper', refine:bool=True, n:int=10, # the mask: the paper's rule, refined, n draws
                  box:bool|str=True, grow:float=2, candidates:int=4, # inpaintings in the boxes of the refined segment
                  r:float=0.5, # encoding ratio of the paper's edit (inside the same boxes, grown 1 cell)
-                 steps:int=20, paper_steps:int=50, judge_n:int=10, # inpainting, paper edit's DDIM steps; judge's draws
+                 steps:int=20, # inpainting steps
+                 paper_steps:int=50, # the paper edit's DDIM steps
+                 judge_n:int=10, # the judge's noise draws (query_score's n)
                  **kwargs)->tuple:
     "Inpaintings and the paper's edit of one mask, best first by `query_score`: `(mask, images)`"
     o = _keyword_defaults(bestDiffEdit) | kwargs  # fastDiffEdit's defaults
