@@ -20,7 +20,7 @@ __all__ = ['SDXLBundle', 'load_sdxl', 'pack_cond', 'unpack_cond', 'xl_encode', '
           file_key='conditioner.embedders.1.') # SDXL's second text encoder
 @dataclass(repr=False)
 class SDXLBundle(SDBundle):
-    "An `SDBundle` of Stable Diffusion XL: a second tokenizer and text encoder, and SDXL's conditioning at the seam"
+    "An `SDBundle` of Stable Diffusion XL: a second tokenizer and text encoder, and SDXL's conditioning in the family's methods"
     tokenizer_2:object=None
     text_encoder_2:object=None
     force_zeros:bool=False # the empty prompt's conditioning is zeros (the pipeline's force_zeros_for_empty_prompt)
@@ -34,9 +34,9 @@ class SDXLBundle(SDBundle):
 # %% ../nbs/08_sdxl.ipynb #96f5d534
 def load_sdxl(kind:str, loc, # 'folder', 'file' or 'hub', and where: as load_artifacts resolved the model
               name:str='', device:str='cpu', dtype=torch.float32, lfo:bool=False, # as in load_artifacts
-              inpaint_model=None, # hub id/folder of an SDXL inpainting UNet
-              text_model=None, # not for SDXL: its two text encoders are its own
-              config=None, # for a single file offline: a local folder with the model's configs
+              inpaint_model:str|None=None, # hub id/folder of an SDXL inpainting UNet
+              text_model:str|None=None, # not for SDXL: its two text encoders are its own
+              config:str|Path|None=None, # for a single file offline: a local folder with the model's configs
              )->SDXLBundle:
     "Load a Stable Diffusion XL model (Hub id, local folder or single file) into an `SDXLBundle`"
     if text_model is not None:
@@ -80,7 +80,9 @@ def xl_encode(te, te2, # the two text encoders
 
 # %% ../nbs/08_sdxl.ipynb #58b871b7
 def time_ids(n:int, h:int, w:int, # batch size; image height and width in pixels
-             crop:tuple=(0, 0), dtype=torch.float32, device=None)->torch.Tensor:
+             crop:tuple=(0, 0), dtype=torch.float32, # crop offset; dtype of the result
+             device:str|torch.device|None=None, # device of the result
+            )->torch.Tensor:
     "SDXL's micro-conditioning (orig_h, orig_w, crop_top, crop_left, target_h, target_w): (n, 6)"
     return torch.tensor([[h, w, *crop, h, w]], dtype=dtype, device=device).expand(n, 6)
 
@@ -121,7 +123,8 @@ def pipe_prompts(self:SDXLBundle, emb:torch.Tensor, uemb:torch.Tensor)->dict:
     return dict(prompt_embeds=h, pooled_prompt_embeds=p, negative_prompt_embeds=uh, negative_pooled_prompt_embeds=up)
 
 @patch
-def inpaint_pipeline(self:SDXLBundle, model=None, # default: the bundle's inpainting UNet if it has one, else its UNet
+def inpaint_pipeline(self:SDXLBundle,
+                     model:torch.nn.Module|None=None, # default: the bundle's inpainting UNet if any, else its UNet
                     ):
     "diffusers' `StableDiffusionXLInpaintPipeline` sharing the bundle's modules"
     from diffusers import StableDiffusionXLInpaintPipeline

@@ -8,6 +8,7 @@ import json, time, copy, torch, torch.nn.functional as F
 from pathlib import Path
 from dataclasses import dataclass, asdict, replace
 from types import SimpleNamespace
+from typing import Callable
 from diffusers import AutoencoderKL, UNet2DConditionModel, DDIMScheduler, StableDiffusionXLPipeline
 from transformers import CLIPTextConfig, CLIPTextModel, CLIPTextModelWithProjection, CLIPTokenizer
 from .helpers import SHAPES_MODEL, load_artifacts
@@ -49,7 +50,7 @@ def make_xl_unet(cfg:XLConfig=XLConfig(), in_channels:int=4, sample_size:int=16)
 
 # %% ../nbs/05b_train_xl.ipynb #3b7921db
 class TokenIds(torch.nn.Module):
-    "A stand-in text encoder whose 'hidden state' is the token ids: 05a's `embed` then hands ids to an `XLDenoiser`"
+    "A stand-in text encoder whose 'hidden state' is the token ids: `embed` (train) then hands ids to an `XLDenoiser`"
     def __init__(self):
         super().__init__()
         self.anchor = torch.nn.Parameter(torch.zeros(0))  # no weights; a tensor for EMA and .device
@@ -87,7 +88,7 @@ def warm_start(m, # the module to initialise
     m.load_state_dict(keep, strict=False)
     return list(keep)
 
-def warm_start_xl(unet, src_unet, te=None, src_te=None)->dict:
+def warm_start_xl(unet, src_unet, te:torch.nn.Module|None=None, src_te:torch.nn.Module|None=None)->dict:
     "Start an SDXL UNet (and its first text encoder) from an SD one: `warm_start`, and the added embedding silenced"
     n = dict(unet=len(warm_start(unet, src_unet)))
     if te is not None: n['text_encoder'] = len(warm_start(te, src_te))
@@ -96,7 +97,7 @@ def warm_start_xl(unet, src_unet, te=None, src_te=None)->dict:
     return n
 
 # %% ../nbs/05b_train_xl.ipynb #9e0fcc07
-def save_xl_model(path, vae, unet, te, te2, tok, inpaint_unet=None, meta:dict|None=None,
+def save_xl_model(path, vae, unet, te, te2, tok, inpaint_unet:torch.nn.Module|None=None, meta:dict|None=None,
                   dtype=torch.float16, # storage precision
                   force_zeros:bool=False, # the pipeline's force_zeros_for_empty_prompt (the real SDXL's: True)
                  )->Path:
@@ -134,7 +135,7 @@ def make_tiny_sdxl(path, # folder to write
 
 # %% ../nbs/05b_train_xl.ipynb #68738b0d
 def _xl_pool(cfg:XLConfig)->tuple:
-    "05a's training pool for `cfg`, without the held-out captions: images, captions, scenes"
+    "The SD shapes model's training pool for `cfg`, without the held-out captions: images, captions, scenes"
     held = set(heldout_captions(cfg.holdout_seed))
     return make_pool(cfg.pool, cfg.seed, two_obj_frac=cfg.two_obj_frac, exclude=held, min_dx=cfg.min_dx)
 
@@ -159,11 +160,11 @@ def _xl_inpaint_start(d:XLDenoiser, vs:int, src, cfg:XLConfig, meta:dict)->XLDen
 def _params(**mods)->dict: return {k: sum(q.numel() for q in m.parameters()) for k, m in mods.items()}
 
 # %% ../nbs/05b_train_xl.ipynb #3467e47b
-def train_xl_model(path, cfg:XLConfig=XLConfig(), log=print,
+def train_xl_model(path, cfg:XLConfig=XLConfig(), log:Callable=print,
                    ckpt:str|Path|None=None, # folder the UNet stage is saved to every cfg.ckpt_every steps
                    src:str|Path=SHAPES_MODEL, # SD shapes model whose VAE, tokenizer (and UNets, to warm-start) are used
                   )->Path:
-    "Train SDXL-structured text encoders, UNet and inpainting UNet on the shapes world with 05a's loops; save at `path`"
+    "Train SDXL-structured text encoders, UNet and inpainting UNet on the shapes world with the SD model's loops; save at `path`"
     torch.set_num_threads(cfg.threads)
     path, t0, meta = Path(path), time.time(), dict(config=asdict(cfg), vae_from=str(src))
     vae = AutoencoderKL.from_pretrained(src, subfolder='vae').eval()
@@ -188,7 +189,7 @@ def train_xl_model(path, cfg:XLConfig=XLConfig(), log=print,
 # %% ../nbs/05b_train_xl.ipynb #b58a4bdb
 def finetune_xl_inpaint(path, # an SDXL folder saved by save_xl_model
                         cfg:XLConfig=XLConfig(), # its seed, pool, unet_bs, inpaint_* and warmup are used
-                        log=print)->Path:
+                        log:Callable=print)->Path:
     "Go on training the inpainting UNet at `path` (or start one from its UNet), text encoders frozen; log it"
     torch.set_num_threads(cfg.threads)
     path, t0 = Path(path), time.time()
