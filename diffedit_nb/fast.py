@@ -64,7 +64,8 @@ def eps_pair(x:torch.Tensor, # (b, 4, h, w) clean latents
     return _chunked(lambda a, e: sd.eps(a, t, e), [torch.cat([xt, xt]), emb], batch).chunk(2)
 
 @torch.no_grad()
-def fast_diffs(x0, er, eq, noise, sd, uemb=None, g=7.5, s=0.5, steps=50, cfg=False, batch=32)->torch.Tensor:
+def fast_diffs(x0, er, eq, noise, sd, uemb:torch.Tensor|None=None,
+               g=7.5, s=0.5, steps=50, cfg=False, batch=32)->torch.Tensor:
     "Reference-minus-query differences for each draw: noise predictions, or guided x̂0 when `cfg`: (n, 4, h, w)"
     n = len(noise)
     x = x0.expand(n, -1, -1, -1)
@@ -191,8 +192,10 @@ def _with_user(mask, m, src:Image.Image)->np.ndarray:
 
 def draw_mask(diff:torch.Tensor|None, src:Image.Image, # a difference map (h, w); the image at the working size
               rule:str='zscore', threshold:float|None=None, # see rule_score
-              improve:bool=False, refine:bool=False, # improve_mask; refine_mask (GrabCut) as the region boxes hug
-              mask=None, mask_mode:str='replace', # a user's mask instead of ('replace') or with ('union') the drawn one
+              improve:bool=False, # clean the mask up with improve_mask
+              refine:bool=False, # snap it to the image with refine_mask (GrabCut), the region the boxes hug
+              mask:Image.Image|np.ndarray|torch.Tensor|None=None, # a user's mask
+              mask_mode:str='replace', # the user's mask instead of ('replace') or with ('union') the drawn one
              )->EditMask:
     "The mask `rule` draws from `diff`, improved, refined and joined with (or replaced by) a user's"
     if mask_mode not in MASK_MODES: raise ValueError(f"mask_mode must be 'replace' or 'union', not {mask_mode!r}")
@@ -209,7 +212,8 @@ def draw_mask(diff:torch.Tensor|None, src:Image.Image, # a difference map (h, w)
 def edit_mask(ei:EditInputs, # the edit's inputs (edit_inputs)
               n:int=20, s:float=0.5, seed:int=0, steps:int=50, # draws, noising strength, their seed, DDIM steps
               rule:str='zscore', threshold:float|None=None, improve:bool=False, refine:bool=False, # see draw_mask
-              mask=None, mask_mode:str='replace', # a user's mask, see draw_mask
+              mask:Image.Image|np.ndarray|torch.Tensor|None=None, # a user's mask, see draw_mask
+              mask_mode:str='replace', # 'replace' or 'union', see draw_mask
               g:float=7.5, cfg:bool=False, batch:int=32, # see create_mask_fast; batch bounds memory
              )->EditMask:
     "Stage 2: the fast mask of `ei`, drawn by `rule` and post-processed, once (no UNet call for a user's mask alone)"
