@@ -94,7 +94,7 @@ def make_tiny_sd3(folder:str|Path, # folder to write
                   sd35:bool=True, # SD3.5 Medium's transformer structure (else SD3 Medium's)
                  )->Path:
     "Write a miniature SD3/SD3.5 pipeline folder with random weights, built offline"
-    from diffedit_nb.helpers import build_tokenizer  # here: helpers may import the families, which import this module
+    from diffedit_nb.sd import build_tokenizer
     torch.manual_seed(seed)
     tok, tok3 = build_tokenizer(WORDS, max_length=77), build_t5_tokenizer()
     te, te2 = tiny_clip(tok, 32), tiny_clip(tok, 48)
@@ -128,7 +128,7 @@ def make_tiny_flux(folder:str|Path, # folder to write
                    seed:int=0, # seed of the random weights
                   )->Path:
     "Write a miniature FLUX.1 pipeline folder with random weights, built offline"
-    from diffedit_nb.helpers import build_tokenizer  # here: helpers may import the families, which import this module
+    from diffedit_nb.sd import build_tokenizer
     torch.manual_seed(seed)
     tok, tok2 = build_tokenizer(WORDS, max_length=77), build_t5_tokenizer()
     te, te2 = tiny_clip(tok, 32, projection=False), tiny_t5(tok2, d_model=64)

@@ -11,47 +11,20 @@ from PIL import Image, ImageOps
 from transformers import CLIPTokenizer
 from .family import *
 from .family import _fetch
-from .sd import SDBundle, bundle_from_pipe, clip_ids, _listify
+from .sd import SDBundle, bundle_from_pipe, clip_ids, build_tokenizer, _listify
 from .sdxl import SDXLBundle
+from . import sd3, flux  # registers SD3Bundle and FluxBundle
 
 # %% auto #0
-__all__ = ['SHAPES_MODEL', 'SHAPES_XL_MODEL', 'BUILTIN', 'GRID', 'ARG_RULES', 'build_tokenizer', 'default_device', 'check_device',
-           'model_family', 'quiet_loading', 'load_artifacts', 'load_image', 'pil_to_latents', 'latents_to_pil',
-           'text_enc', 'mask_array', 'upsample_mask', 'mask_to_pil', 'show_images', 'overlay', 'plot_diffedit',
-           'draw_noise', 'get_scheduler', 'strength_timesteps', 'to_eps', 'unet_eps', 'grid_px', 'feather_weights',
-           'blend', 'composite', 'native_size', 'work_size', 'work_image', 'to_input_size', 'EditInputs', 'edit_inputs',
-           'check_args', 'SDBundle', 'check_family', 'bundle_from_pipe', 'clip_ids']
-
-# %% ../nbs/00_helpers.ipynb #ee737a69
-def _byte_symbols():
-    "CLIP's (GPT-2's) printable stand-ins for the 256 byte values"
-    bs = list(range(ord("!"), ord("~")+1)) + list(range(ord("¡"), ord("¬")+1)) + list(range(ord("®"), ord("ÿ")+1))
-    extra = [b for b in range(256) if b not in bs]
-    return [chr(b) for b in bs] + [chr(256+i) for i in range(len(extra))]
-
-def build_tokenizer(words:list, # words that become single tokens
-                    path:str|Path|None=None, # folder to save it in (as tokenizer.json, vocab.json, merges.txt)
-                    max_length:int=32, # fixed length prompts are padded or truncated to
-                   )->CLIPTokenizer:
-    "A CLIP tokenizer whose vocabulary is the byte alphabet plus `words`, built without the hub"
-    syms = _byte_symbols()
-    vocab, merges = syms + [s+'</w>' for s in syms], []
-    for w in sorted(set(w.lower() for w in words)):
-        cur, *rest = list(w[:-1]) + [w[-1]+'</w>']
-        for p in rest:
-            if (cur, p) not in merges: merges.append((cur, p))
-            cur += p
-            if cur not in vocab: vocab.append(cur)
-    vocab = {t:i for i,t in enumerate(vocab + ['<|startoftext|>', '<|endoftext|>'])}
-    tok = CLIPTokenizer(vocab=vocab, merges=merges, model_max_length=max_length)
-    if path is not None:
-        tok.save_pretrained(path)
-        Path(path, 'vocab.json').write_text(json.dumps(vocab))  # for loaders that want the slow tokenizer's files
-        Path(path, 'merges.txt').write_text('#version: 0.2\n' + '\n'.join(' '.join(m) for m in merges) + '\n')
-    return tok
+__all__ = ['SHAPES_MODEL', 'SHAPES_XL_MODEL', 'BUILTIN', 'GRID', 'ARG_RULES', 'default_device', 'check_device', 'model_family',
+           'quiet_loading', 'load_artifacts', 'load_image', 'pil_to_latents', 'latents_to_pil', 'text_enc',
+           'mask_array', 'upsample_mask', 'mask_to_pil', 'show_images', 'overlay', 'plot_diffedit', 'draw_noise',
+           'get_scheduler', 'strength_timesteps', 'to_eps', 'unet_eps', 'grid_px', 'feather_weights', 'blend',
+           'composite', 'native_size', 'work_size', 'work_image', 'to_input_size', 'EditInputs', 'edit_inputs',
+           'check_args', 'SDBundle', 'check_family', 'bundle_from_pipe', 'clip_ids', 'build_tokenizer']
 
 # %% ../nbs/00_helpers.ipynb #943a3452
-_all_ = ['SDBundle', 'check_family', 'bundle_from_pipe', 'clip_ids']  # the bundle, from its family's module
+_all_ = ['SDBundle', 'check_family', 'bundle_from_pipe', 'clip_ids', 'build_tokenizer']  # from their modules
 
 # %% ../nbs/00_helpers.ipynb #97e409df
 SHAPES_MODEL = Path(diffedit_nb.__file__).parent/'models'/'shapes'
@@ -136,9 +109,9 @@ def model_family(kind:str, loc, lfo:bool=False)->type:
     return _hub_family(loc, lfo)
 
 # %% ../nbs/00_helpers.ipynb #55ab4e3a
-def _dtype(device:str, dtype)->torch.dtype:
-    "fp16 on CUDA and fp32 elsewhere by default; fp16 asked for on a CPU falls back to fp32, with a warning"
-    dtype = dtype or (torch.float16 if device.startswith('cuda') else torch.float32)
+def _dtype(device:str, dtype, fam:type|None=None)->torch.dtype:
+    "By default the family's CUDA dtype (fp16; bf16 for FLUX) on CUDA, fp32 elsewhere; fp16 on a CPU becomes fp32"
+    dtype = dtype or (getattr(fam, 'cuda_dtype', torch.float16) if device.startswith('cuda') else torch.float32)
     if device != 'cpu' or dtype != torch.float16: return dtype
     warnings.warn("fp16 does not run on a CPU: loading fp32")
     return torch.float32
@@ -180,12 +153,12 @@ def load_artifacts(model:str|Path='CompVis/stable-diffusion-v1-4', # 'shapes', '
                   )->SDBundle:
     "Load the parts DiffEdit needs into the bundle of the model's family (an `SDBundle`, an `SDXLBundle` for SDXL)"
     device = check_device(device)
-    dtype = _dtype(device, dtype or torch_dtype)
     lfo = bool(os.environ.get('HF_HUB_OFFLINE')) if local_files_only is None else local_files_only
     kind, loc = _resolve(model)
-    kw = dict(name=str(model), device=device, dtype=dtype, lfo=lfo, inpaint_model=inpaint_model)
     with quiet_loading(progress):
         fam = model_family(kind, loc, lfo)
+        dt = _dtype(device, dtype or torch_dtype, fam=fam)
+        kw = dict(name=str(model), device=device, dtype=dt, lfo=lfo, inpaint_model=inpaint_model)
         return fam.load(kind, loc, text_model=text_model, config=config, **kw)
 
 # %% ../nbs/00_helpers.ipynb #a5077747
@@ -319,7 +292,7 @@ def draw_noise(n:int, # number of draws
                seed:int=0, # draw i uses seed + i
                sd:SDBundle|None=None, # puts the noise on the bundle's device and dtype
               )->torch.Tensor:
-    "`n` Gaussian draws, draw i from its own generator seeded `seed+i`: (n, *shape)"
+    "`n` Gaussian draws, draw i from its own generator seeded `seed+i`: `(n, *shape)`"
     x = torch.stack([torch.randn(shape, generator=torch.Generator().manual_seed(seed + i)) for i in range(n)])
     return x if sd is None else x.to(sd.device, sd.dtype)
 
@@ -406,7 +379,7 @@ def work_size(size:tuple, # (width, height) of the input
              )->tuple:
     "The (width, height) an image of `size` is edited at: its aspect ratio, sides a multiple of the VAE's factor"
     px = sd.work_pixels or sd.native_size ** 2  # at most this many pixels
-    m = sd.vae_scale
+    m = sd.vae_scale * getattr(sd, 'patch', 1)  # pixels per latent cell, times a transformer's patch side
     k = min(1., math.sqrt(px / (size[0] * size[1])))
     return tuple(max(m, int(v * k / m + 0.5) * m) for v in size)
 

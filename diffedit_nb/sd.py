@@ -4,7 +4,7 @@
 
 # %% ../nbs/00b_sd.ipynb #715dfe2d
 from __future__ import annotations
-import warnings, torch
+import json, warnings, torch
 from pathlib import Path
 from dataclasses import dataclass
 from transformers import CLIPTokenizer
@@ -13,7 +13,35 @@ from .family import *
 from .family import _prediction_type, _fetch, _kind
 
 # %% auto #0
-__all__ = ['SDBundle', 'bundle_from_pipe', 'clip_ids']
+__all__ = ['build_tokenizer', 'SDBundle', 'bundle_from_pipe', 'clip_ids']
+
+# %% ../nbs/00b_sd.ipynb #ee737a69
+def _byte_symbols():
+    "CLIP's (GPT-2's) printable stand-ins for the 256 byte values"
+    bs = list(range(ord("!"), ord("~")+1)) + list(range(ord("¡"), ord("¬")+1)) + list(range(ord("®"), ord("ÿ")+1))
+    extra = [b for b in range(256) if b not in bs]
+    return [chr(b) for b in bs] + [chr(256+i) for i in range(len(extra))]
+
+def build_tokenizer(words:list, # words that become single tokens
+                    path:str|Path|None=None, # folder to save it in (as tokenizer.json, vocab.json, merges.txt)
+                    max_length:int=32, # fixed length prompts are padded or truncated to
+                   )->CLIPTokenizer:
+    "A CLIP tokenizer whose vocabulary is the byte alphabet plus `words`, built without the hub"
+    syms = _byte_symbols()
+    vocab, merges = syms + [s+'</w>' for s in syms], []
+    for w in sorted(set(w.lower() for w in words)):
+        cur, *rest = list(w[:-1]) + [w[-1]+'</w>']
+        for p in rest:
+            if (cur, p) not in merges: merges.append((cur, p))
+            cur += p
+            if cur not in vocab: vocab.append(cur)
+    vocab = {t:i for i,t in enumerate(vocab + ['<|startoftext|>', '<|endoftext|>'])}
+    tok = CLIPTokenizer(vocab=vocab, merges=merges, model_max_length=max_length)
+    if path is not None:
+        tok.save_pretrained(path)
+        Path(path, 'vocab.json').write_text(json.dumps(vocab))  # for loaders that want the slow tokenizer's files
+        Path(path, 'merges.txt').write_text('#version: 0.2\n' + '\n'.join(' '.join(m) for m in merges) + '\n')
+    return tok
 
 # %% ../nbs/00b_sd.ipynb #6b16bb20
 @register('StableDiffusionPipeline', '', inpaint=('StableDiffusionInpaintPipeline',))
@@ -93,7 +121,8 @@ def _text_side(m, dtype, lfo:bool)->dict:
 @patch(cls_method=True)
 def load(cls:SDBundle, kind:str, loc, # 'folder', 'file' or 'hub', and where: as load_artifacts resolved the model
          name:str='', device:str='cpu', dtype=torch.float32, lfo:bool=False, # as in load_artifacts (lfo: offline)
-         inpaint_model=None, text_model=None, config=None, # as in load_artifacts
+         inpaint_model:str|None=None, text_model:str|None=None, # as in load_artifacts
+         config:str|Path|None=None, # as in load_artifacts
         )->SDBundle:
     "Load an SD 1.x/2.x model into an `SDBundle`"
     text = {} if text_model is None else _text_side(text_model, dtype, lfo)
@@ -132,7 +161,7 @@ def encode(self:SDBundle, imgs, # a PIL image or a list of same-size images
 @patch
 def decode(self:SDBundle, latents:torch.Tensor, # (n, 4, h, w) scaled latents
           )->list:
-    "Latents back to a list of PIL images (h*vae_scale, w*vae_scale)"
+    "Latents back to a list of PIL images `(h*vae_scale, w*vae_scale)`"
     vae = _vae(self)
     z = latents.to(self.device, vae.dtype) / self.scaling_factor + self.shift_factor
     with torch.no_grad(): x = vae.decode(z).sample
@@ -184,7 +213,8 @@ def ab(self:SDBundle, t)->tuple:
 
 # %% ../nbs/00b_sd.ipynb #0ae0a5d5
 @patch
-def inpaint_pipeline(self:SDBundle, model=None, # default: the bundle's inpainting UNet if it has one, else its UNet
+def inpaint_pipeline(self:SDBundle,
+                     model:torch.nn.Module|None=None, # default: the bundle's inpainting UNet if it has one, else its UNet
                     ):
     "diffusers' `StableDiffusionInpaintPipeline` sharing the bundle's modules"
     from diffusers import StableDiffusionInpaintPipeline

@@ -332,11 +332,11 @@ def edit_file(p:dict, # edit_params' output, with image, mask (a path or None) a
 def opts_bundle(opts:dict, # edit_options' output
                 device:str|None=None, # where to load it
                )->SDBundle:
-    "The bundle `opts` names (`cached_bundle`), with a warning when its method inpaints without an inpainting UNet"
+    "The bundle `opts` names (`cached_bundle`); a warning when its method inpaints an SD model without inpainting UNet"
     o = opts.get
     kw = dict(text_model=o('text_model'), dtype=o('dtype'), config=o('config'))
     sd = cached_bundle(o('model'), device, o('inpaint_model'), **kw)
-    if 'candidates' in method_options(o('method')) and sd.inpaint_unet is None:
+    if 'candidates' in method_options(o('method')) and sd.inpaint_unet is None and sd.prediction_type != 'flow':
         warnings.warn(f"{o('model')} has no inpainting UNet: method {o('method')!r} inpaints with its base UNet "
                       "(poorly); give --inpaint-model, e.g. sd-legacy/stable-diffusion-inpainting")
     return sd
