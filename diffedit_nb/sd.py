@@ -214,7 +214,7 @@ def ab(self:SDBundle, t)->tuple:
 # %% ../nbs/00b_sd.ipynb #0ae0a5d5
 @patch
 def inpaint_pipeline(self:SDBundle,
-                     model:torch.nn.Module|None=None, # default: the bundle's inpainting UNet if it has one, else its UNet
+                     model:torch.nn.Module|None=None, # default: the bundle's inpainting UNet if any, else its UNet
                     ):
     "diffusers' `StableDiffusionInpaintPipeline` sharing the bundle's modules"
     from diffusers import StableDiffusionInpaintPipeline

@@ -20,7 +20,7 @@ __all__ = ['SDXLBundle', 'load_sdxl', 'pack_cond', 'unpack_cond', 'xl_encode', '
           file_key='conditioner.embedders.1.') # SDXL's second text encoder
 @dataclass(repr=False)
 class SDXLBundle(SDBundle):
-    "An `SDBundle` of Stable Diffusion XL: a second tokenizer and text encoder, and SDXL's conditioning in the family's methods"
+    "An `SDBundle` of Stable Diffusion XL: a second tokenizer and text encoder, and SDXL's conditioning"
     tokenizer_2:object=None
     text_encoder_2:object=None
     force_zeros:bool=False # the empty prompt's conditioning is zeros (the pipeline's force_zeros_for_empty_prompt)

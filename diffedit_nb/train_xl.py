@@ -164,7 +164,7 @@ def train_xl_model(path, cfg:XLConfig=XLConfig(), log:Callable=print,
                    ckpt:str|Path|None=None, # folder the UNet stage is saved to every cfg.ckpt_every steps
                    src:str|Path=SHAPES_MODEL, # SD shapes model whose VAE, tokenizer (and UNets, to warm-start) are used
                   )->Path:
-    "Train SDXL-structured text encoders, UNet and inpainting UNet on the shapes world with the SD model's loops; save at `path`"
+    "Train SDXL-structured text encoders, UNet and inpainting UNet on the shapes world; save them at `path`"
     torch.set_num_threads(cfg.threads)
     path, t0, meta = Path(path), time.time(), dict(config=asdict(cfg), vae_from=str(src))
     vae = AutoencoderKL.from_pretrained(src, subfolder='vae').eval()
