@@ -77,7 +77,7 @@ class Server:
         self.p.wait(30)
 
 def bomb_png(path:Path, side:int=20000)->Path:
-    "A 1-bit PNG of `side`×`side` black pixels, compressed to a few kilobytes (as in nbs/10_app.ipynb)"
+    "A 1-bit PNG of `side`×`side` black pixels, compressed to a few kilobytes (as in nbs/08_app.ipynb)"
     def chunk(k, d): return struct.pack('>I', len(d)) + k + d + struct.pack('>I', zlib.crc32(k + d))
     z, row = zlib.compressobj(9), bytes(1 + (side + 7) // 8)
     data = b''.join(z.compress(row) for _ in range(side)) + z.flush()

@@ -14,7 +14,7 @@ still run, and the script exits 1 naming the failures.
 
     python .ci/execute_nbs.py                          # every notebook in nbs/ except index.ipynb
     python .ci/execute_nbs.py --only 03_fast_mask      # one notebook (name, name.ipynb or path)
-    python .ci/execute_nbs.py nbs/00_helpers.ipynb nbs/05_shapes_world.ipynb
+    python .ci/execute_nbs.py nbs/02_helpers.ipynb nbs/01_shapes_world.ipynb
     python .ci/execute_nbs.py --flags slow ...         # also run cells flagged `#| slow`
 
 Progress bars are switched off (TQDM_DISABLE=1, HF_HUB_DISABLE_PROGRESS_BARS=1) unless `--progress`: they would

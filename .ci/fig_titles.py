@@ -16,7 +16,7 @@ Overlaps of at most `TOL` pixels (at the figure's dpi) are ignored. Exits 1 nami
 index in the notebook file) and the titles.
 
     python .ci/fig_titles.py                        # every notebook in nbs/ but index.ipynb
-    python .ci/fig_titles.py nbs/04_inpaint.ipynb   # some notebooks
+    python .ci/fig_titles.py nbs/06_inpaint.ipynb   # some notebooks
     python .ci/fig_titles.py --stop-after-figures   # skip each notebook's cells after its last plotting cell
 
 Prefix with `OMP_NUM_THREADS=1` on a busy machine. Each notebook runs in its own process.
