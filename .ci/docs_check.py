@@ -54,7 +54,7 @@ os.environ.update(TQDM_DISABLE='1', HF_HUB_DISABLE_PROGRESS_BARS='1')
 
 # Numbered notebooks allowed to have no figure at all (pure API pages). Filled in by hand: the notebook's
 # file name, e.g. '27_train.ipynb'.
-PURE_API = {"30_all.ipynb", "21_sd.ipynb", "24_batch.ipynb"}  # re-exports; a family on random weights; files and workers
+PURE_API = {"30_all.ipynb", "21_sd.ipynb", "24_batch.ipynb", "25_failures.ipynb"}  # re-exports; a family on random weights; files and workers
 
 # A shown, executed code cell whose source calls one of these must have saved a figure.
 PLOT_CALL = re.compile(r'\b(show_images|plot_diffedit|plt\.(imshow|plot|subplots|figure|bar|barh|scatter|show))\s*\(')

@@ -90,7 +90,7 @@ def eps(self:FluxBundle, x:torch.Tensor, t, emb:torch.Tensor, # latents, level, 
 
 # %% ../nbs/12_flux.ipynb #5932b7ec
 @patch
-def inpaint_pipeline(self:FluxBundle, model=None, # a transformer other than the bundle's
+def inpaint_pipeline(self:FluxBundle, model:torch.nn.Module|None=None, # a transformer other than the bundle's
                     ):
     "`FluxFillPipeline` on the bundle's Fill transformer if it has one, else `FluxInpaintPipeline`; any size"
     if model is None and self.inpaint_unet is not None: return shared_pipe('FluxFillPipeline', self, self.inpaint_unet)

@@ -379,7 +379,7 @@ def work_size(size:tuple, # (width, height) of the input
              )->tuple:
     "The (width, height) an image of `size` is edited at: its aspect ratio, sides a multiple of the VAE's factor"
     px = sd.work_pixels or sd.native_size ** 2  # at most this many pixels
-    m = sd.vae_scale * getattr(sd, 'patch', 1)  # pixels per latent cell, times a transformer's patch side
+    m = sd.vae_scale
     k = min(1., math.sqrt(px / (size[0] * size[1])))
     return tuple(max(m, int(v * k / m + 0.5) * m) for v in size)
 

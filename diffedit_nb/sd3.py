@@ -125,7 +125,7 @@ def load_inpaint(cls:FlowBundle, inpaint_model, dtype, lfo:bool):
 @patch(cls_method=True)
 def load(cls:FlowBundle, kind:str, loc, # 'folder', 'file' or 'hub', and where: as load_artifacts resolved the model
          name:str='', device:str='cpu', dtype=torch.float32, lfo:bool=False, # as in load_artifacts (lfo: offline)
-         inpaint_model=None, text_model=None, config=None, # as in load_artifacts
+         inpaint_model:str|None=None, text_model:str|None=None, config:str|None=None, # as in load_artifacts
         )->FlowBundle:
     "Load a model of the family (Hub id, local folder or single file with `config=`) into its bundle"
     if text_model is not None: raise ValueError(f"text_model= is SD 1.x/2.x's; {cls.label} keeps its own text encoders")
@@ -181,7 +181,7 @@ class PaddedPipe(GetAttr):
 # %% ../nbs/11_sd3.ipynb #c2c927d4
 def shared_pipe(cls:str, # a diffusers pipeline class name
                 fam:FlowBundle, # the bundle whose modules it shares
-                transformer=None, # its denoiser (default: the bundle's transformer)
+                transformer:torch.nn.Module|None=None, # its denoiser (default: the bundle's transformer)
                )->PaddedPipe:
     "diffusers' pipeline `cls` on the bundle's modules (a fresh scheduler), taking any size"
     import diffusers
@@ -192,7 +192,7 @@ def shared_pipe(cls:str, # a diffusers pipeline class name
 
 # %% ../nbs/11_sd3.ipynb #d3d81e2a
 @patch
-def inpaint_pipeline(self:SD3Bundle, model=None, # a transformer other than the bundle's
+def inpaint_pipeline(self:SD3Bundle, model:torch.nn.Module|None=None, # a transformer other than the bundle's
                     ):
     "diffusers' `StableDiffusion3InpaintPipeline` sharing the bundle's modules, taking any size"
     return shared_pipe('StableDiffusion3InpaintPipeline', self, transformer=model)
