@@ -16,12 +16,13 @@ from .sdxl import SDXLBundle
 from . import sd3, flux  # registers SD3Bundle and FluxBundle
 
 # %% auto #0
-__all__ = ['SHAPES_MODEL', 'SHAPES_XL_MODEL', 'BUILTIN', 'GRID', 'ARG_RULES', 'default_device', 'check_device', 'model_family',
-           'quiet_loading', 'load_artifacts', 'load_image', 'pil_to_latents', 'latents_to_pil', 'text_enc',
-           'mask_array', 'upsample_mask', 'mask_to_pil', 'show_images', 'overlay', 'plot_diffedit', 'draw_noise',
-           'get_scheduler', 'strength_timesteps', 'to_eps', 'unet_eps', 'grid_px', 'feather_weights', 'blend',
-           'composite', 'native_size', 'work_size', 'work_image', 'to_input_size', 'EditInputs', 'edit_inputs',
-           'check_args', 'SDBundle', 'check_family', 'bundle_from_pipe', 'clip_ids', 'build_tokenizer']
+__all__ = ['SHAPES_MODEL', 'SHAPES_XL_MODEL', 'SHAPES_FLUX_MODEL', 'BUILTIN', 'GRID', 'ARG_RULES', 'default_device',
+           'check_device', 'model_family', 'quiet_loading', 'load_artifacts', 'load_image', 'pil_to_latents',
+           'latents_to_pil', 'text_enc', 'mask_array', 'upsample_mask', 'mask_to_pil', 'show_images', 'overlay',
+           'plot_diffedit', 'draw_noise', 'get_scheduler', 'strength_timesteps', 'to_eps', 'unet_eps', 'grid_px',
+           'feather_weights', 'blend', 'composite', 'native_size', 'work_size', 'work_image', 'to_input_size',
+           'EditInputs', 'edit_inputs', 'check_args', 'SDBundle', 'check_family', 'bundle_from_pipe', 'clip_ids',
+           'build_tokenizer']
 
 # %% ../nbs/02_helpers.ipynb #943a3452
 _all_ = ['SDBundle', 'check_family', 'bundle_from_pipe', 'clip_ids', 'build_tokenizer']  # from their modules
@@ -29,7 +30,8 @@ _all_ = ['SDBundle', 'check_family', 'bundle_from_pipe', 'clip_ids', 'build_toke
 # %% ../nbs/02_helpers.ipynb #97e409df
 SHAPES_MODEL = Path(diffedit_nb.__file__).parent/'models'/'shapes'
 SHAPES_XL_MODEL = SHAPES_MODEL.parent/'shapes-xl'
-BUILTIN = {'shapes': SHAPES_MODEL, 'shapes-xl': SHAPES_XL_MODEL}
+SHAPES_FLUX_MODEL = SHAPES_MODEL.parent/'shapes-flux'
+BUILTIN = {'shapes': SHAPES_MODEL, 'shapes-xl': SHAPES_XL_MODEL, 'shapes-flux': SHAPES_FLUX_MODEL}
 
 # %% ../nbs/02_helpers.ipynb #4152ecfd
 def _mps()->bool: return bool(getattr(torch.backends, 'mps', None) and torch.backends.mps.is_available())
