@@ -17,6 +17,8 @@ raises or a command fails, naming it.
 import os, re, shlex, subprocess, sys, tempfile
 from pathlib import Path
 import nbformat
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from readme_snippets import run_snippets  # one fresh process from the repository root
 
 root = Path(__file__).resolve().parent.parent
 HUB = re.compile(r"load_artifacts\(\s*['\"][\w.-]+/[\w.-]+['\"]|--model\s+['\"]?[\w.-]+/[\w.-]+")
@@ -80,13 +82,7 @@ def main():
     if not run: sys.exit(f'{fn.name}: no Python snippet to run')
     for i, why in skipped: print(f'cell {i}: skipped ({why})')
     for c, why in skipped_cmds: print(f'command skipped ({why}): {c}')
-    prog = '\n'.join(f'print("== cell {i}", flush=True)\n' + 'exec(compile({!r}, "{} cell {}", "exec"))'.format(b, fn.name, i)
-                     for i, b in run)
-    with tempfile.TemporaryDirectory() as d:
-        p = Path(d)/'snippets.py'; p.write_text(prog)
-        env = {k: v for k, v in os.environ.items() if k != 'PYTHONPATH'} | dict(MPLBACKEND='Agg')
-        r = subprocess.run([sys.executable, str(p)], cwd=root, env=env)
-    if r.returncode: sys.exit(f'{fn.name}: a Python snippet failed when run from {root} (see above)')
+    if run_snippets(run, 'cell', fn.name): sys.exit(f'{fn.name}: a Python snippet failed when run from {root} (see above)')
     bad = [c for c, rc in run_commands(cmds) if rc]
     if bad: sys.exit(f'{fn.name}: command(s) failed when run from {root}: {bad}')
     print(f'{fn.name}: {len(run)} Python snippet(s) and {len(cmds)} command(s) ran from the repository root; '

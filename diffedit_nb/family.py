@@ -40,6 +40,7 @@ def strength_slice(ts:torch.Tensor, # a run's levels, noisiest first
 class Family:
     "The interface between DiffEdit and a model family: what the editors call, and nothing else"
     prediction_type = 'epsilon'
+    inpaint_hint = None # an inpainting checkpoint to suggest for inpaint_model= (None: the base model serves)
     def encode_text(self, prompts:list, maxlen:int|None=None)->torch.Tensor: raise NotImplementedError
     def model_out(self, x, t, emb, model=None)->torch.Tensor: raise NotImplementedError
     def encode(self, imgs, sample:bool=False, generator=None)->torch.Tensor: raise NotImplementedError

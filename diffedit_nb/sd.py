@@ -48,6 +48,7 @@ def build_tokenizer(words:list, # words that become single tokens
 @dataclass
 class SDBundle(Family):
     "The parts of a Stable Diffusion 1.x/2.x model that DiffEdit uses, behind the family interface"
+    inpaint_hint = 'sd-legacy/stable-diffusion-inpainting' # its 9-channel inpainting UNet, for inpaint_model=
     vae:object
     unet:object
     tokenizer:object

@@ -21,6 +21,7 @@ __all__ = ['SDXLBundle', 'load_sdxl', 'pack_cond', 'unpack_cond', 'xl_encode', '
 @dataclass(repr=False)
 class SDXLBundle(SDBundle):
     "An `SDBundle` of Stable Diffusion XL: a second tokenizer and text encoder, and SDXL's conditioning"
+    inpaint_hint = 'diffusers/stable-diffusion-xl-1.0-inpainting-0.1' # its inpainting UNet, for inpaint_model=
     tokenizer_2:object=None
     text_encoder_2:object=None
     force_zeros:bool=False # the empty prompt's conditioning is zeros (the pipeline's force_zeros_for_empty_prompt)

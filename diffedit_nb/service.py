@@ -23,7 +23,7 @@ __all__ = ['METHODS', 'ALIASES', 'OPTIONS', 'MIN_SIDE', 'NUMBERS', 'SAVE_EXTS', 
            'check_method', 'method_options', 'box_option', 'edit_params', 'open_image', 'min_side', 'work_bundle',
            'check_writable', 'check_outputs', 'png_info', 'read_params', 'record_units', 'tmp_path', 'tmp_owner',
            'save_atomic', 'torch_dtype', 'cached_bundle', 'model_opts', 'run_method', 'check_model_file', 'edit_region',
-           'edit_outputs', 'edit_file', 'opts_bundle', 'record_in_cells', 'exit_code', 'quiet_libs', 'cli_output']
+           'edit_outputs', 'edit_file', 'opts_bundle', 'record_in_cells', 'exit_code', 'cli_output']
 
 # %% ../nbs/23_service.ipynb #0d82dc74
 def _default(f, k):
@@ -332,13 +332,13 @@ def edit_file(p:dict, # edit_params' output, with image, mask (a path or None) a
 def opts_bundle(opts:dict, # edit_options' output
                 device:str|None=None, # where to load it
                )->SDBundle:
-    "The bundle `opts` names (`cached_bundle`); a warning when its method inpaints an SD model without inpainting UNet"
+    "The bundle `opts` names (`cached_bundle`); it warns when its method inpaints with no inpainting model"
     o = opts.get
     kw = dict(text_model=o('text_model'), dtype=o('dtype'), config=o('config'))
     sd = cached_bundle(o('model'), device, o('inpaint_model'), **kw)
-    if 'candidates' in method_options(o('method')) and sd.inpaint_unet is None and sd.prediction_type != 'flow':
+    if 'candidates' in method_options(o('method')) and sd.inpaint_unet is None and sd.inpaint_hint:
         warnings.warn(f"{o('model')} has no inpainting UNet: method {o('method')!r} inpaints with its base UNet "
-                      "(poorly); give --inpaint-model, e.g. sd-legacy/stable-diffusion-inpainting")
+                      f"(poorly); give --inpaint-model, e.g. {sd.inpaint_hint}")
     return sd
 
 # %% ../nbs/23_service.ipynb #c3389c78
@@ -365,23 +365,20 @@ def _print_warning(msg, *args, **kw):
     print(f'diffedit: warning: {msg}', file=sys.stderr)
 
 @contextlib.contextmanager
-def quiet_libs():
-    "diffusers' and transformers' logs and progress bars off (errors still shown), restored as found after"
+def _errors_only():
+    "diffusers' and transformers' logs at error level, restored as found after"
     import diffusers, transformers
     libs = (diffusers.utils.logging, transformers.utils.logging)
-    state = [(l.get_verbosity(), l.is_progress_bar_enabled()) for l in libs]
+    levels = [l.get_verbosity() for l in libs]
     for l in libs: l.set_verbosity_error()
-    for l in libs: l.disable_progress_bar()
     try: yield
     finally:
-        for l, (v, bars) in zip(libs, state): l.set_verbosity(v)
-        for l, (v, bars) in zip(libs, state):
-            if bars: l.enable_progress_bar()
+        for l, v in zip(libs, levels): l.set_verbosity(v)
 
 @contextlib.contextmanager
 def cli_output():
     "Third-party logs, bars and warnings silenced; ours printed as one `diffedit: warning:` line; all restored after"
-    with warnings.catch_warnings(), quiet_libs():
+    with warnings.catch_warnings(), _errors_only(), quiet_loading():  # quiet_loading: no loading bars
         for w in (FutureWarning, DeprecationWarning): warnings.simplefilter('ignore', w)
         for m in ('diffusers', 'transformers', 'huggingface_hub'):  # e.g. a deprecated argument diffusers passes
             warnings.filterwarnings('ignore', module=m)
