@@ -10,6 +10,7 @@ from typing import Callable
 from PIL import Image
 from fastcore.script import call_parse
 from .helpers import *
+from .family import count_evals
 from .shapes import edit_case, EditCase, edit_success, edit_match
 from .purist import create_mask, iou
 from .masked import prompt_2_img_diffedit, psnr_outside
@@ -22,15 +23,9 @@ __all__ = ['count_unet', 'diffusers_diffedit', 'diffusers_mask', 'diffusers_edit
            'summarise', 'markdown_table', 'speedup', 'run_benchmark', 'main', 'random_sd15', 'random_sdxl']
 
 # %% ../nbs/09_benchmark.ipynb #282f6b6f
-@contextlib.contextmanager
 def count_unet(*unets):
-    "Count the samples that go through `unets` inside the block: yields a dict with key 'n'"
-    c = dict(n=0)
-    def hook(mod, args, kwargs): c['n'] += (args[0] if args else kwargs['sample']).shape[0]
-    hs = [u.register_forward_pre_hook(hook, with_kwargs=True) for u in unets if u is not None]
-    try: yield c
-    finally:
-        for h in hs: h.remove()
+    "The benchmark's counter: `count_evals`, samples through `unets` (or transformers) inside the block"
+    return count_evals(*unets)
 
 # %% ../nbs/09_benchmark.ipynb #d7e7afff
 def diffusers_diffedit(sd:SDBundle):
@@ -128,10 +123,10 @@ def run_case(ec:EditCase, sd:SDBundle, masks:dict, edits:dict)->list:
     "Score every mask and edit method on one case: a list of result rows"
     img, rows = ec.src.image, []
     for name, f in masks.items():
-        with count_unet(sd.unet) as c: m, t = _timed(lambda: f(img, ec.caption, ec.query))
+        with count_unet(sd.denoiser) as c: m, t = _timed(lambda: f(img, ec.caption, ec.query))
         rows.append(dict(kind=ec.kind, part='mask', method=name, iou=iou(m, ec.mask), seconds=t, unet_evals=c['n']))
     for name, f in edits.items():
-        with count_unet(sd.unet, sd.inpaint_unet) as c:
+        with count_unet(sd.denoiser, sd.inpaint_unet) as c:
             (m, out), t = _timed(lambda: f(img, ec.caption, ec.query, ec.mask))
         row = dict(kind=ec.kind, part='edit', method=name, iou=iou(m, ec.mask), seconds=t, unet_evals=c['n'])
         rows.append(row | _edit_scores(out, img, ec))

@@ -4,13 +4,13 @@
 
 # %% ../nbs/20_family.ipynb #70441127
 from __future__ import annotations
-import json, warnings, torch
+import json, warnings, contextlib, torch
 from pathlib import Path
 from fastcore.basics import patch
 
 # %% auto #0
 __all__ = ['PREDICTION_TYPES', 'FAMILIES', 'INPAINT_CLASSES', 'FILE_KEYS', 'as_eps', 'strength_slice', 'Family', 'register',
-           'check_family', 'load_pipe', 'load_inpaint_unet', 'import_graph', 'reachable']
+           'check_family', 'load_pipe', 'load_inpaint_unet', 'count_evals', 'import_graph', 'reachable']
 
 # %% ../nbs/20_family.ipynb #af656f33
 PREDICTION_TYPES = ('epsilon', 'v_prediction', 'sample', 'flow')
@@ -51,6 +51,8 @@ class Family:
     def pipe_prompts(self, emb:torch.Tensor, uemb:torch.Tensor)->dict: raise NotImplementedError
     @property
     def min_side(self)->int: raise NotImplementedError
+    @property
+    def denoiser(self)->torch.nn.Module: raise NotImplementedError # what model_out runs: the UNet or transformer
     @property
     def native_size(self)->int: raise NotImplementedError
 
@@ -216,6 +218,17 @@ def load_inpaint_unet(inpaint_model, kind:str, loc, pt:str, dtype, lfo:bool)->tu
     if inpaint_model is None: return None, pt
     own = Path(inpaint_model).name == 'unet_inpaint'
     return _inpaint_from(inpaint_model, dtype, lfo), pt if own else _inpaint_prediction_type(inpaint_model, lfo)
+
+# %% ../nbs/20_family.ipynb #ba24511e
+@contextlib.contextmanager
+def count_evals(*models):
+    "Count the samples that go through `models` inside the block (UNets or transformers): yields {'n': count}"
+    c = dict(n=0)
+    def hook(mod, args, kwargs): c['n'] += len(args[0] if args else kwargs.get('hidden_states', kwargs.get('sample')))
+    hs = [m.register_forward_pre_hook(hook, with_kwargs=True) for m in models if m is not None]
+    try: yield c
+    finally:
+        for h in hs: h.remove()
 
 # %% ../nbs/20_family.ipynb #ed4edf10
 def import_graph(pkg:str='diffedit_nb')->dict:

@@ -58,11 +58,12 @@ def tiny_t5(tok, # the T5 tokenizer it reads
 # %% ../nbs/22_flow.ipynb #50330326
 def tiny_flow_vae(scaling_factor:float=1.5305, # SD3's (FLUX: 0.3611)
                   shift_factor:float=0.0609, # SD3's (FLUX: 0.1159)
+                  sample_size:int=64, # the image side its config names (FLUX.1's: 1024, what FluxBundle reads as native)
                  )->AutoencoderKL:
     "A 16-channel, 8x-downsampling AutoencoderKL with random weights and the given latent normalisation"
     return AutoencoderKL(down_block_types=('DownEncoderBlock2D',)*4, up_block_types=('UpDecoderBlock2D',)*4,
                          block_out_channels=(8, 16, 16, 16), layers_per_block=1, latent_channels=16, norm_num_groups=8,
-                         sample_size=64, scaling_factor=scaling_factor, shift_factor=shift_factor,
+                         sample_size=sample_size, scaling_factor=scaling_factor, shift_factor=shift_factor,
                          use_quant_conv=False, use_post_quant_conv=False).eval()
 
 # %% ../nbs/22_flow.ipynb #34556d2e
@@ -133,7 +134,7 @@ def make_tiny_flux(folder:str|Path, # folder to write
     tok, tok2 = build_tokenizer(WORDS, max_length=77), build_t5_tokenizer()
     te, te2 = tiny_clip(tok, 32, projection=False), tiny_t5(tok2, d_model=64)
     return save_pipeline('FluxPipeline', folder, transformer=tiny_flux_transformer(guidance, 64, 32),
-                         scheduler=flux_scheduler(guidance), vae=tiny_flow_vae(0.3611, 0.1159),
+                         scheduler=flux_scheduler(guidance), vae=tiny_flow_vae(0.3611, 0.1159, sample_size=1024),
                          text_encoder=te, tokenizer=tok, text_encoder_2=te2, tokenizer_2=tok2)
 
 # %% ../nbs/22_flow.ipynb #ba1cab93

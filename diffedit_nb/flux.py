@@ -23,6 +23,9 @@ __all__ = ['FluxBundle', 'flux_out']
 class FluxBundle(FlowBundle):
     "The parts of a FLUX.1 [dev] or [schnell] model that DiffEdit uses, behind the family interface"
     max_sequence_length:int=512 # T5 tokens per prompt
+    guidance:float|None=3.5 # [dev]'s guidance input (FluxPipeline's default); None: the editors' `g`
+    fill_guidance:float=30. # a Fill transformer's guidance input (FluxFillPipeline's default)
+    true_cfg:bool=False # no guidance embedding, trained for classifier-free guidance: guide with two passes
     label = 'FLUX.1'
     pipeline = 'FluxPipeline'
     config_repo = 'black-forest-labs/FLUX.1-dev'
@@ -30,6 +33,10 @@ class FluxBundle(FlowBundle):
     def pooled_dim(self)->int: return self.transformer.config.pooled_projection_dim
     @property
     def guided(self)->bool: return bool(self.transformer.config.guidance_embeds)
+
+# %% ../nbs/12_flux.ipynb #acd5ad75
+@patch(as_prop=True)
+def native_size(self:FluxBundle)->int: return self.vae.config.sample_size
 
 # %% ../nbs/12_flux.ipynb #fa9cf59d
 @patch(cls_method=True)
@@ -51,10 +58,10 @@ def grid_kwargs(self:FluxBundle, steps:int)->dict:
 # %% ../nbs/12_flux.ipynb #8055526d
 @patch
 def encode_text(self:FluxBundle, prompts:list, # the prompts
-                maxlen:int|None=None, # T5 tokens; default max_sequence_length
+                maxlen:int|None=None, # T5 tokens; default max_sequence_length, at most what T5's tokenizer takes
                )->torch.Tensor:
     "FLUX's conditioning packed in one tensor: T5's tokens and CLIP-L's pooled vector as a last token: (n, L+1, d)"
-    n = maxlen or self.max_sequence_length
+    n = maxlen or min(self.max_sequence_length, self.pipe.tokenizer_2.model_max_length)
     with torch.no_grad(): seq, pooled, _ = self.pipe.encode_prompt(prompts, None, self.device, max_sequence_length=n)
     return pack_cond(seq, pooled)
 
@@ -82,22 +89,37 @@ def model_out(self:FluxBundle, x:torch.Tensor, t, emb:torch.Tensor, # latents, l
 
 @patch
 def eps(self:FluxBundle, x:torch.Tensor, t, emb:torch.Tensor, # latents, level, conditioning
-        uemb:torch.Tensor|None=None, # only says whether guidance is asked for: [dev] is guidance-distilled
-        g:float=7.5, # [dev]'s guidance input when uemb is given (1 otherwise); [schnell] ignores it
+        uemb:torch.Tensor|None=None, # the unconditional conditioning; None: no guidance
+        g:float=7.5, # classifier-free scale (true_cfg); [dev] takes `guidance` instead, or g if that is None
         model:torch.nn.Module|None=None)->torch.Tensor:
-    "The noise prediction ε for `x` in one pass: [dev] takes the guidance scale as an input, not a second batch"
-    return self.to_eps(self.model_out(x, t, emb, model=model, g=1. if uemb is None else g), x, t)
+    "The noise prediction ε for `x`: [dev] guided by its input in one pass, a `true_cfg` model by two"
+    if uemb is not None and self.true_cfg: return Family.eps(self, x, t, emb, uemb=uemb, g=g, model=model)
+    gi = 1. if uemb is None else g if self.guidance is None else self.guidance
+    return self.to_eps(self.model_out(x, t, emb, model=model, g=gi), x, t)
 
 # %% ../nbs/12_flux.ipynb #5932b7ec
+@patch
+def pipe_guidance(self:FluxBundle, g:float, # the editors' guidance scale
+                  fill:bool=False, # for FluxFillPipeline
+                 )->dict:
+    "The editors' `g` as FLUX's pipelines take it: [dev]'s input (Fill's own), true CFG's scale, or no guidance"
+    if fill: return dict(guidance_scale=self.fill_guidance)
+    if self.true_cfg: return dict(true_cfg_scale=g)
+    return dict(guidance_scale=g if self.guidance is None else self.guidance)
+
 @patch
 def inpaint_pipeline(self:FluxBundle, model:torch.nn.Module|None=None, # a transformer other than the bundle's
                     ):
     "`FluxFillPipeline` on the bundle's Fill transformer if it has one, else `FluxInpaintPipeline`; any size"
-    if model is None and self.inpaint_unet is not None: return shared_pipe('FluxFillPipeline', self, self.inpaint_unet)
-    return shared_pipe('FluxInpaintPipeline', self, transformer=model)
+    if model is None and self.inpaint_unet is not None:
+        return shared_pipe('FluxFillPipeline', self, self.inpaint_unet, guide=lambda g: self.pipe_guidance(g, fill=True))
+    return shared_pipe('FluxInpaintPipeline', self, transformer=model, guide=self.pipe_guidance)
 
 @patch
 def pipe_prompts(self:FluxBundle, emb:torch.Tensor, uemb:torch.Tensor)->dict:
-    "A prompt's packed conditioning as diffusers' FLUX pipelines take it, and strength 1 (`uemb` is not used)"
+    "A prompt's packed conditioning as diffusers' FLUX pipelines take it (with `uemb`'s for true CFG), and strength 1"
     h, p = unpack_cond(emb, self.pooled_dim)
-    return dict(prompt_embeds=h, pooled_prompt_embeds=p, strength=1.)
+    if not self.true_cfg: return dict(prompt_embeds=h, pooled_prompt_embeds=p, strength=1.)
+    uh, up = unpack_cond(uemb, self.pooled_dim)
+    return dict(prompt_embeds=h, pooled_prompt_embeds=p, negative_prompt_embeds=uh, negative_pooled_prompt_embeds=up,
+                strength=1.)

@@ -71,6 +71,8 @@ class SDBundle(Family):
 @patch(as_prop=True)
 def device(self:SDBundle): return self.unet.device
 @patch(as_prop=True)
+def denoiser(self:SDBundle): return self.unet
+@patch(as_prop=True)
 def dtype(self:SDBundle): return self.unet.dtype
 @patch(as_prop=True)
 def vae_scale(self:SDBundle)->int: return 2 ** (len(self.vae.config.block_out_channels) - 1)

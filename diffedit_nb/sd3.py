@@ -16,7 +16,7 @@ from .sdxl import pack_cond, unpack_cond
 from .flow import flux_mu
 
 # %% auto #0
-__all__ = ['FlowBundle', 'padded', 'SD3Bundle', 'absent_parts', 'PaddedPipe', 'shared_pipe', 'count_evals']
+__all__ = ['FlowBundle', 'padded', 'SD3Bundle', 'absent_parts', 'folder_settings', 'PaddedPipe', 'shared_pipe']
 
 # %% ../nbs/11_sd3.ipynb #8cded03a
 @dataclass(repr=False)
@@ -38,6 +38,8 @@ class FlowBundle(Family):
 # %% ../nbs/11_sd3.ipynb #a00db862
 @patch(as_prop=True)
 def transformer(self:FlowBundle): return self.pipe.transformer
+@patch(as_prop=True)
+def denoiser(self:FlowBundle): return self.transformer
 @patch(as_prop=True)
 def vae(self:FlowBundle): return self.pipe.vae
 @patch(as_prop=True)
@@ -115,6 +117,17 @@ def absent_parts(kind:str, loc, # as load_artifacts resolved the model
     idx = json.loads((Path(loc)/'model_index.json').read_text())
     return {k: None for k, v in idx.items() if v == [None, None]}
 
+# %% ../nbs/11_sd3.ipynb #0d2eddb7
+def folder_settings(cls:type, kind:str, loc, # the family, and the model as load_artifacts resolved it
+                   )->dict:
+    "The bundle fields a model folder sets in its `diffedit.json` (e.g. the shapes-flux model's `true_cfg`)"
+    f = Path(loc)/'diffedit.json'
+    if kind != 'folder' or not f.is_file(): return {}
+    s = json.loads(f.read_text())
+    bad = set(s) - set(cls.__dataclass_fields__)
+    if bad: raise ValueError(f"{f}: {sorted(bad)} are not settings of {cls.__name__}")
+    return s
+
 # %% ../nbs/11_sd3.ipynb #432f1182
 @patch(cls_method=True)
 def load_inpaint(cls:FlowBundle, inpaint_model, dtype, lfo:bool):
@@ -131,7 +144,8 @@ def load(cls:FlowBundle, kind:str, loc, # 'folder', 'file' or 'hub', and where: 
     if text_model is not None: raise ValueError(f"text_model= is SD 1.x/2.x's; {cls.label} keeps its own text encoders")
     pipe = load_pipe(cls, kind, loc, dtype=dtype, lfo=lfo, config=config, **absent_parts(kind, loc)).to(device)
     pipe.set_progress_bar_config(disable=True)
-    return cls(pipe, inpaint_unet=cls.load_inpaint(inpaint_model, dtype, lfo=lfo), name=name or str(loc))
+    inp = cls.load_inpaint(inpaint_model, dtype, lfo=lfo)
+    return cls(pipe, inpaint_unet=inp, name=name or str(loc), **folder_settings(cls, kind, loc))
 
 # %% ../nbs/11_sd3.ipynb #1026a8fa
 @patch
@@ -169,8 +183,9 @@ def _pad_to(im:Image.Image, # an image (RGB or L)
 class PaddedPipe(GetAttr):
     "An inpainting pipeline that takes any size (padded to multiples of `k`, cropped back) and k images per prompt"
     _default = 'pipe'
-    def __init__(self, pipe, k:int): store_attr()
+    def __init__(self, pipe, k:int, guide=None): store_attr() # guide: maps guidance_scale to the pipeline's arguments
     def __call__(self, image, mask_image, height:int, width:int, num_images_per_prompt:int=1, **kw):
+        if self.guide and 'guidance_scale' in kw: kw |= self.guide(kw.pop('guidance_scale'))
         H, W = -(-height // self.k) * self.k, -(-width // self.k) * self.k
         im, m = _pad_to(image, (W, H)), _pad_to(mask_image.convert('L'), (W, H), fill=False)
         kw = {k: v.repeat_interleave(num_images_per_prompt, 0) if k.endswith('_embeds') else v for k, v in kw.items()}
@@ -182,13 +197,14 @@ class PaddedPipe(GetAttr):
 def shared_pipe(cls:str, # a diffusers pipeline class name
                 fam:FlowBundle, # the bundle whose modules it shares
                 transformer:torch.nn.Module|None=None, # its denoiser (default: the bundle's transformer)
+                guide=None, # maps the editors' guidance_scale to the pipeline's arguments (PaddedPipe)
                )->PaddedPipe:
     "diffusers' pipeline `cls` on the bundle's modules (a fresh scheduler), taking any size"
     import diffusers
     sched = type(fam.scheduler).from_config(fam.scheduler.config)
     pipe = getattr(diffusers, cls).from_pipe(fam.pipe, transformer=transformer or fam.transformer, scheduler=sched)
     pipe.set_progress_bar_config(disable=True)
-    return PaddedPipe(pipe, fam.min_side)
+    return PaddedPipe(pipe, fam.min_side, guide=guide)
 
 # %% ../nbs/11_sd3.ipynb #d3d81e2a
 @patch
@@ -203,14 +219,3 @@ def pipe_prompts(self:SD3Bundle, emb:torch.Tensor, uemb:torch.Tensor)->dict:
     (h, p), (uh, up) = unpack_cond(emb, self.pooled_dim), unpack_cond(uemb, self.pooled_dim)
     return dict(prompt_embeds=h, pooled_prompt_embeds=p, negative_prompt_embeds=uh, negative_pooled_prompt_embeds=up,
                 strength=1.)
-
-# %% ../nbs/11_sd3.ipynb #94e25049
-@contextmanager
-def count_evals(*models):
-    "Count the samples that go through `models` inside the block (any of SD's, SD3's, FLUX's): yields {'n': count}"
-    c = dict(n=0)
-    def hook(mod, args, kwargs): c['n'] += len(args[0] if args else kwargs.get('hidden_states', kwargs.get('sample')))
-    hs = [m.register_forward_pre_hook(hook, with_kwargs=True) for m in models if m is not None]
-    try: yield c
-    finally:
-        for h in hs: h.remove()

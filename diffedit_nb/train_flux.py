@@ -119,8 +119,9 @@ def save_flux_model(path:str|Path, # folder to write
                     parts:dict, # flux_parts' modules
                     meta:dict|None=None, # saved as training.json
                    )->Path:
-    "Save `parts` as a FluxPipeline folder with FLUX.1's scheduler, and `meta` as training.json"
+    "Save `parts` as a FluxPipeline folder with FLUX.1's scheduler, its `true_cfg` setting, and `meta` as training.json"
     save_pipeline('FluxPipeline', path, scheduler=flux_scheduler(), **parts)
+    (Path(path)/'diffedit.json').write_text(json.dumps(dict(true_cfg=True)))  # trained with captions dropped: CFG
     if meta is not None: (Path(path)/'training.json').write_text(json.dumps(meta, indent=1, default=str))
     return Path(path)
 
