@@ -11,10 +11,13 @@ from transformers import CLIPTextConfig, CLIPTextModel, CLIPTextModelWithProject
 from diffusers import AutoencoderKL, SD3Transformer2DModel, FluxTransformer2DModel, FlowMatchEulerDiscreteScheduler
 
 # %% auto #0
-__all__ = ['WORDS', 'build_t5_tokenizer', 'tiny_clip', 'tiny_t5', 'tiny_flow_vae', 'tiny_sd3_transformer', 'save_pipeline',
-           'make_tiny_sd3', 'tiny_flux_transformer', 'flux_scheduler', 'make_tiny_flux', 'flow_noise', 'flow_x0',
-           'flow_eps', 'sd3_velocity', 'pack', 'unpack', 'image_ids', 'flux_velocity', 'flux_mu', 'shift_sigmas',
-           'flow_sigmas', 'euler_step', 'sample', 'invert', 'gauss_velocity', 'gauss_flow', 'rel_err', 'midpoint_step',
+__all__ = ['WORDS', 'SD3_TOP', 'SD3_BLOCK', 'FLUX_TOP', 'FLUX_DOUBLE', 'FLUX_SINGLE', 'build_t5_tokenizer', 'tiny_clip',
+           'tiny_t5', 'tiny_flow_vae', 'tiny_sd3_transformer', 'save_pipeline', 'make_tiny_sd3',
+           'tiny_flux_transformer', 'flux_scheduler', 'make_tiny_flux', 'fuse', 'unfuse', 'swap_halves', 'renamed',
+           'rename', 'in_blocks', 'sd3_original', 'flux_table', 'flux_original', 'vae_table', 'vae_original',
+           'save_single_file', 'make_sd3_file', 'make_flux_file', 'file_keys', 'flow_noise', 'flow_x0', 'flow_eps',
+           'sd3_velocity', 'pack', 'unpack', 'image_ids', 'flux_velocity', 'flux_mu', 'shift_sigmas', 'flow_sigmas',
+           'euler_step', 'sample', 'invert', 'gauss_velocity', 'gauss_flow', 'rel_err', 'midpoint_step',
            'reuse_midpoint_step']
 
 # %% ../nbs/22_flow.ipynb #d2b76111
@@ -136,6 +139,203 @@ def make_tiny_flux(folder:str|Path, # folder to write
     return save_pipeline('FluxPipeline', folder, transformer=tiny_flux_transformer(guidance, 64, 32),
                          scheduler=flux_scheduler(guidance), vae=tiny_flow_vae(0.3611, 0.1159, sample_size=1024),
                          text_encoder=te, tokenizer=tok, text_encoder_2=te2, tokenizer_2=tok2)
+
+# %% ../nbs/22_flow.ipynb #45736659
+def fuse(state:dict, # a state dict, changed in place
+         parts:list, # module names whose weights (and biases) are concatenated, in order
+         name:str, # the fused module's name
+        )->dict:
+    "`state` with modules `parts` concatenated along the output axis into module `name`, weights and biases"
+    for leaf in ('weight', 'bias'):
+        ks = [f'{p}.{leaf}' for p in parts]
+        if all(k in state for k in ks): state[f'{name}.{leaf}'] = torch.cat([state.pop(k) for k in ks])
+    return state
+
+# %% ../nbs/22_flow.ipynb #cb0f930e
+def unfuse(state:dict, # a state dict, changed in place
+           name:str, # the fused module
+           parts:list, # the module names it splits into, in order
+           rows:int, # rows of each part but the last, which takes the rest
+          )->dict:
+    "`state` with module `name` split along the output axis into modules `parts`, weights and biases: `fuse` undone"
+    for leaf in ('weight', 'bias'):
+        t = state.pop(f'{name}.{leaf}', None)
+        if t is None: continue
+        sizes = [rows] * (len(parts) - 1) + [len(t) - rows * (len(parts) - 1)]
+        state.update({f'{p}.{leaf}': x for p, x in zip(parts, t.split(sizes))})
+    return state
+
+# %% ../nbs/22_flow.ipynb #2d20f1c0
+def swap_halves(t:torch.Tensor)->torch.Tensor:
+    "`t` with its two halves along dim 0 swapped: a (scale, shift) modulation as (shift, scale), and back"
+    a, b = t.chunk(2)
+    return torch.cat([b, a])
+
+# %% ../nbs/22_flow.ipynb #5bead4eb
+def renamed(key:str, # a state dict key
+            table:dict, # old name -> new name, of modules or full keys
+           )->str:
+    "`key` with its longest prefix of whole dotted names that `table` has replaced by the table's value"
+    parts = key.split('.')
+    for i in range(len(parts), 0, -1):
+        p = '.'.join(parts[:i])
+        if p in table: return '.'.join([table[p]] + parts[i:])
+    return key
+
+# %% ../nbs/22_flow.ipynb #5b6596bc
+def rename(state:dict, table:dict)->dict:
+    "`state` with every key `renamed` by `table`"
+    return {renamed(k, table): v for k, v in state.items()}
+
+# %% ../nbs/22_flow.ipynb #872bce8f
+def in_blocks(table:dict, # names inside one block: diffusers' -> the original's
+              src:str, # diffusers' block list, e.g. 'transformer_blocks'
+              dst:str, # the original's, e.g. 'joint_blocks'
+              n:int, # blocks
+             )->dict:
+    "`table` for every block: `src.i.name` -> `dst.i.new_name`, for i < n"
+    return {f'{src}.{i}.{a}': f'{dst}.{i}.{b}' for i in range(n) for a, b in table.items()}
+
+# %% ../nbs/22_flow.ipynb #9a59d967
+SD3_TOP = {'pos_embed.pos_embed': 'pos_embed', 'pos_embed.proj': 'x_embedder.proj',
+           'time_text_embed.timestep_embedder.linear_1': 't_embedder.mlp.0',
+           'time_text_embed.timestep_embedder.linear_2': 't_embedder.mlp.2',
+           'time_text_embed.text_embedder.linear_1': 'y_embedder.mlp.0',
+           'time_text_embed.text_embedder.linear_2': 'y_embedder.mlp.2',
+           'proj_out': 'final_layer.linear', 'norm_out.linear': 'final_layer.adaLN_modulation.1'} # outside the blocks
+
+# %% ../nbs/22_flow.ipynb #ebc9be00
+SD3_BLOCK = {'attn.qkv': 'x_block.attn.qkv', 'attn.add_qkv': 'context_block.attn.qkv',
+             'attn.norm_q': 'x_block.attn.ln_q', 'attn.norm_k': 'x_block.attn.ln_k',
+             'attn.norm_added_q': 'context_block.attn.ln_q', 'attn.norm_added_k': 'context_block.attn.ln_k',
+             'attn.to_out.0': 'x_block.attn.proj', 'attn.to_add_out': 'context_block.attn.proj',
+             'attn2.qkv': 'x_block.attn2.qkv', 'attn2.norm_q': 'x_block.attn2.ln_q', 'attn2.norm_k': 'x_block.attn2.ln_k',
+             'attn2.to_out.0': 'x_block.attn2.proj',
+             'norm1.linear': 'x_block.adaLN_modulation.1', 'norm1_context.linear': 'context_block.adaLN_modulation.1',
+             'ff.net.0.proj': 'x_block.mlp.fc1', 'ff.net.2': 'x_block.mlp.fc2',
+             'ff_context.net.0.proj': 'context_block.mlp.fc1', 'ff_context.net.2': 'context_block.mlp.fc2'} # in a block
+
+# %% ../nbs/22_flow.ipynb #90b5786a
+def sd3_original(transformer, # an SD3Transformer2DModel
+                )->dict:
+    "An SD3 transformer's weights in Stability's key layout (`joint_blocks.i.x_block...`), without the file's prefix"
+    s, n = dict(transformer.state_dict()), transformer.config.num_layers
+    for i in range(n):
+        b = f'transformer_blocks.{i}'
+        for a in ('attn', 'attn2'): fuse(s, [f'{b}.{a}.to_{c}' for c in 'qkv'], f'{b}.{a}.qkv')
+        fuse(s, [f'{b}.attn.add_{c}_proj' for c in 'qkv'], f'{b}.attn.add_qkv')
+    for k in [k for k in s if k.startswith(('norm_out.', f'transformer_blocks.{n - 1}.norm1_context.'))]:
+        s[k] = swap_halves(s[k])
+    return rename(s, SD3_TOP | in_blocks(SD3_BLOCK, 'transformer_blocks', 'joint_blocks', n))
+
+# %% ../nbs/22_flow.ipynb #08626729
+FLUX_TOP = {'time_text_embed.timestep_embedder.linear_1': 'time_in.in_layer',
+            'time_text_embed.timestep_embedder.linear_2': 'time_in.out_layer',
+            'time_text_embed.text_embedder.linear_1': 'vector_in.in_layer',
+            'time_text_embed.text_embedder.linear_2': 'vector_in.out_layer',
+            'time_text_embed.guidance_embedder.linear_1': 'guidance_in.in_layer',
+            'time_text_embed.guidance_embedder.linear_2': 'guidance_in.out_layer',
+            'context_embedder': 'txt_in', 'x_embedder': 'img_in',
+            'proj_out': 'final_layer.linear', 'norm_out.linear': 'final_layer.adaLN_modulation.1'} # outside the blocks
+
+# %% ../nbs/22_flow.ipynb #1a9f4530
+FLUX_DOUBLE = {'norm1.linear': 'img_mod.lin', 'norm1_context.linear': 'txt_mod.lin',
+               'attn.qkv': 'img_attn.qkv', 'attn.add_qkv': 'txt_attn.qkv',
+               'attn.norm_q.weight': 'img_attn.norm.query_norm.scale',
+               'attn.norm_k.weight': 'img_attn.norm.key_norm.scale',
+               'attn.norm_added_q.weight': 'txt_attn.norm.query_norm.scale',
+               'attn.norm_added_k.weight': 'txt_attn.norm.key_norm.scale',
+               'attn.to_out.0': 'img_attn.proj', 'attn.to_add_out': 'txt_attn.proj',
+               'ff.net.0.proj': 'img_mlp.0', 'ff.net.2': 'img_mlp.2',
+               'ff_context.net.0.proj': 'txt_mlp.0', 'ff_context.net.2': 'txt_mlp.2'} # in a double-stream block
+
+# %% ../nbs/22_flow.ipynb #5523c9a4
+FLUX_SINGLE = {'norm.linear': 'modulation.lin', 'linear1': 'linear1', 'proj_out': 'linear2',
+               'attn.norm_q.weight': 'norm.query_norm.scale', 'attn.norm_k.weight': 'norm.key_norm.scale'} # single-stream
+
+# %% ../nbs/22_flow.ipynb #cfb8d5d6
+def flux_table(config, # a FluxTransformer2DModel's config (its block counts)
+              )->dict:
+    "diffusers' names -> Black Forest Labs' for a FLUX.1 transformer with `config`'s blocks (q/k/v already fused)"
+    double = in_blocks(FLUX_DOUBLE, 'transformer_blocks', 'double_blocks', config.num_layers)
+    return FLUX_TOP | double | in_blocks(FLUX_SINGLE, 'single_transformer_blocks', 'single_blocks', config.num_single_layers)
+
+# %% ../nbs/22_flow.ipynb #900b9640
+def flux_original(transformer, # a FluxTransformer2DModel
+                 )->dict:
+    "A FLUX.1 transformer's weights in Black Forest Labs' key layout (`double_blocks.i.img_attn...`), unprefixed"
+    s, c = dict(transformer.state_dict()), transformer.config
+    for i in range(c.num_layers):
+        b = f'transformer_blocks.{i}.attn'
+        fuse(s, [f'{b}.to_{x}' for x in 'qkv'], f'{b}.qkv')
+        fuse(s, [f'{b}.add_{x}_proj' for x in 'qkv'], f'{b}.add_qkv')
+    for i in range(c.num_single_layers):
+        b = f'single_transformer_blocks.{i}'
+        fuse(s, [f'{b}.attn.to_{x}' for x in 'qkv'] + [f'{b}.proj_mlp'], f'{b}.linear1')
+    for k in ('norm_out.linear.weight', 'norm_out.linear.bias'): s[k] = swap_halves(s[k])
+    return rename(s, flux_table(c))
+
+# %% ../nbs/22_flow.ipynb #24708e56
+def vae_table(vae, # an AutoencoderKL
+             )->dict:
+    "diffusers' AutoencoderKL module names -> the original (LDM) ones"
+    n, t = len(vae.config.block_out_channels), {}
+    for side, blocks, out in (('encoder', 'down_blocks', 'down'), ('decoder', 'up_blocks', 'up')):
+        for i in range(n):
+            j, s = (i, 'down') if side == 'encoder' else (n - 1 - i, 'up')  # the decoder's blocks count from the bottom
+            t[f'{side}.{blocks}.{i}.resnets'] = f'{side}.{out}.{j}.block'
+            t |= {f'{side}.{blocks}.{i}.resnets.{r}.conv_shortcut': f'{side}.{out}.{j}.block.{r}.nin_shortcut'
+                  for r in range(vae.config.layers_per_block + 1)}
+            t[f'{side}.{blocks}.{i}.{s}samplers.0.conv'] = f'{side}.{out}.{j}.{s}sample.conv'
+        t |= {f'{side}.mid_block.resnets.{r}': f'{side}.mid.block_{r + 1}' for r in (0, 1)}
+        t |= {f'{side}.mid_block.attentions.0.{a}': f'{side}.mid.attn_1.{b}' for a, b in
+              (('group_norm', 'norm'), ('to_q', 'q'), ('to_k', 'k'), ('to_v', 'v'), ('to_out.0', 'proj_out'))}
+        t[f'{side}.conv_norm_out'] = f'{side}.norm_out'
+    return t
+
+# %% ../nbs/22_flow.ipynb #dd8e48a8
+def vae_original(vae, # an AutoencoderKL
+                )->dict:
+    "An AutoencoderKL's weights in the original (LDM) key layout, attention projections as 1x1 convolutions"
+    s = rename(vae.state_dict(), vae_table(vae))
+    conv = lambda k, v: '.attn_1.' in k and k.endswith('weight') and v.ndim == 2
+    return {k: v[..., None, None] if conv(k, v) else v for k, v in s.items()}
+
+# %% ../nbs/22_flow.ipynb #d786be38
+def save_single_file(path:str|Path, # the .safetensors file to write
+                     parts:dict, # key prefix -> a state dict, e.g. {'model.diffusion_model.': sd3_original(t)}
+                    )->Path:
+    "Write state dicts as one checkpoint file, each key under its part's prefix"
+    from safetensors.torch import save_file
+    save_file({p + k: v.contiguous() for p, s in parts.items() for k, v in s.items()}, str(path))
+    return Path(path)
+
+# %% ../nbs/22_flow.ipynb #bdf6c34e
+def make_sd3_file(folder:str|Path, # a pipeline folder from make_tiny_sd3
+                  path:str|Path, # the file to write
+                  vae:bool=True, # include the VAE (as sd3.5_medium.safetensors does)
+                 )->Path:
+    "The folder's SD3 transformer (and VAE) as one file in Stability's layout; the text encoders stay in the folder"
+    t = SD3Transformer2DModel.from_pretrained(folder, subfolder='transformer')
+    parts = {'model.diffusion_model.': sd3_original(t)}
+    if vae: parts['first_stage_model.'] = vae_original(AutoencoderKL.from_pretrained(folder, subfolder='vae'))
+    return save_single_file(path, parts)
+
+# %% ../nbs/22_flow.ipynb #d9a1f01f
+def make_flux_file(folder:str|Path, # a pipeline folder from make_tiny_flux
+                   path:str|Path, # the file to write
+                   prefix:str='', # '' as Black Forest Labs ship it; 'model.diffusion_model.' as ComfyUI saves it
+                  )->Path:
+    "The folder's FLUX.1 transformer alone as one file in Black Forest Labs' layout"
+    t = FluxTransformer2DModel.from_pretrained(folder, subfolder='transformer')
+    return save_single_file(path, {prefix: flux_original(t)})
+
+# %% ../nbs/22_flow.ipynb #a6d48bc9
+def file_keys(path:str|Path, # a .safetensors file
+             )->list:
+    "The keys of a safetensors file, read from its header"
+    from safetensors import safe_open
+    with safe_open(str(path), 'pt') as f: return list(f.keys())
 
 # %% ../nbs/22_flow.ipynb #ba1cab93
 def flow_noise(x0:torch.Tensor, # clean latents
