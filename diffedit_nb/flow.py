@@ -209,7 +209,8 @@ SD3_BLOCK = {'attn.qkv': 'x_block.attn.qkv', 'attn.add_qkv': 'context_block.attn
              'attn.norm_q': 'x_block.attn.ln_q', 'attn.norm_k': 'x_block.attn.ln_k',
              'attn.norm_added_q': 'context_block.attn.ln_q', 'attn.norm_added_k': 'context_block.attn.ln_k',
              'attn.to_out.0': 'x_block.attn.proj', 'attn.to_add_out': 'context_block.attn.proj',
-             'attn2.qkv': 'x_block.attn2.qkv', 'attn2.norm_q': 'x_block.attn2.ln_q', 'attn2.norm_k': 'x_block.attn2.ln_k',
+             'attn2.qkv': 'x_block.attn2.qkv', 'attn2.norm_q': 'x_block.attn2.ln_q',
+             'attn2.norm_k': 'x_block.attn2.ln_k',
              'attn2.to_out.0': 'x_block.attn2.proj',
              'norm1.linear': 'x_block.adaLN_modulation.1', 'norm1_context.linear': 'context_block.adaLN_modulation.1',
              'ff.net.0.proj': 'x_block.mlp.fc1', 'ff.net.2': 'x_block.mlp.fc2',
@@ -226,7 +227,7 @@ def sd3_original(transformer, # an SD3Transformer2DModel
         fuse(s, [f'{b}.attn.add_{c}_proj' for c in 'qkv'], f'{b}.attn.add_qkv')
     for k in [k for k in s if k.startswith(('norm_out.', f'transformer_blocks.{n - 1}.norm1_context.'))]:
         s[k] = swap_halves(s[k])
-    return rename(s, SD3_TOP | in_blocks(SD3_BLOCK, 'transformer_blocks', 'joint_blocks', n))
+    return rename(s, SD3_TOP | in_blocks(SD3_BLOCK, 'transformer_blocks', 'joint_blocks', n=n))
 
 # %% ../nbs/22_flow.ipynb #08626729
 FLUX_TOP = {'time_text_embed.timestep_embedder.linear_1': 'time_in.in_layer',
@@ -251,14 +252,16 @@ FLUX_DOUBLE = {'norm1.linear': 'img_mod.lin', 'norm1_context.linear': 'txt_mod.l
 
 # %% ../nbs/22_flow.ipynb #5523c9a4
 FLUX_SINGLE = {'norm.linear': 'modulation.lin', 'linear1': 'linear1', 'proj_out': 'linear2',
-               'attn.norm_q.weight': 'norm.query_norm.scale', 'attn.norm_k.weight': 'norm.key_norm.scale'} # single-stream
+               'attn.norm_q.weight': 'norm.query_norm.scale',
+               'attn.norm_k.weight': 'norm.key_norm.scale'} # in a single-stream block
 
 # %% ../nbs/22_flow.ipynb #cfb8d5d6
 def flux_table(config, # a FluxTransformer2DModel's config (its block counts)
               )->dict:
     "diffusers' names -> Black Forest Labs' for a FLUX.1 transformer with `config`'s blocks (q/k/v already fused)"
-    double = in_blocks(FLUX_DOUBLE, 'transformer_blocks', 'double_blocks', config.num_layers)
-    return FLUX_TOP | double | in_blocks(FLUX_SINGLE, 'single_transformer_blocks', 'single_blocks', config.num_single_layers)
+    double = in_blocks(FLUX_DOUBLE, 'transformer_blocks', 'double_blocks', n=config.num_layers)
+    single = in_blocks(FLUX_SINGLE, 'single_transformer_blocks', 'single_blocks', n=config.num_single_layers)
+    return FLUX_TOP | double | single
 
 # %% ../nbs/22_flow.ipynb #900b9640
 def flux_original(transformer, # a FluxTransformer2DModel

@@ -11,14 +11,16 @@ from fastcore.basics import patch
 from .family import *
 from .family import _fetch, _kind
 from .sdxl import pack_cond, unpack_cond
-from .flow import pack, unpack, image_ids, flux_velocity
-from .sd3 import FlowBundle, padded, shared_pipe
+from diffusers import FluxTransformer2DModel
+from .flow import pack, unpack, image_ids, flux_velocity, flux_table, rename, unfuse, swap_halves
+from .sd3 import FlowBundle, padded, shared_pipe, has_weights
 
 # %% auto #0
-__all__ = ['FluxBundle', 'flux_out']
+__all__ = ['FluxBundle', 'flux_out', 'flux_diffusers', 'load_flux_file', 'flux_folder']
 
 # %% ../nbs/12_flux.ipynb #959c698e
-@register('FluxPipeline', inpaint=('FluxInpaintPipeline', 'FluxFillPipeline'))
+@register('FluxPipeline', inpaint=('FluxInpaintPipeline', 'FluxFillPipeline'), file_key='double_blocks.') # BFL's files
+@register(file_key='model.diffusion_model.double_blocks.') # the same keys, as ComfyUI saves them
 @dataclass(repr=False)
 class FluxBundle(FlowBundle):
     "The parts of a FLUX.1 [dev] or [schnell] model that DiffEdit uses, behind the family interface"
@@ -123,3 +125,62 @@ def pipe_prompts(self:FluxBundle, emb:torch.Tensor, uemb:torch.Tensor)->dict:
     uh, up = unpack_cond(uemb, self.pooled_dim)
     return dict(prompt_embeds=h, pooled_prompt_embeds=p, negative_prompt_embeds=uh, negative_pooled_prompt_embeds=up,
                 strength=1.)
+
+# %% ../nbs/12_flux.ipynb #a996ecfc
+def flux_diffusers(original:dict, # a FLUX.1 transformer file's tensors, in Black Forest Labs' layout, prefixed or not
+                   config, # the FluxTransformer2DModel config they are for
+                  )->dict:
+    "The diffusers state dict of a FLUX.1 transformer file: `flux_original` undone"
+    s = {k.removeprefix('model.diffusion_model.'): v for k, v in original.items()}
+    s = rename(s, {v: k for k, v in flux_table(config).items()})
+    d = config.num_attention_heads * config.attention_head_dim  # the width of q, k and v
+    for i in range(config.num_layers):
+        b = f'transformer_blocks.{i}.attn'
+        unfuse(s, f'{b}.qkv', [f'{b}.to_{x}' for x in 'qkv'], rows=d)
+        unfuse(s, f'{b}.add_qkv', [f'{b}.add_{x}_proj' for x in 'qkv'], rows=d)
+    for i in range(config.num_single_layers):
+        b = f'single_transformer_blocks.{i}'
+        unfuse(s, f'{b}.linear1', [f'{b}.attn.to_{x}' for x in 'qkv'] + [f'{b}.proj_mlp'], rows=d)
+    for k in ('norm_out.linear.weight', 'norm_out.linear.bias'):
+        if k in s: s[k] = swap_halves(s[k])
+    return s
+
+# %% ../nbs/12_flux.ipynb #59646521
+def load_flux_file(loc, # a FLUX.1 transformer file, e.g. flux1-dev.safetensors
+                   config:str|Path, # a local FLUX.1 diffusers folder whose transformer/config.json describes it
+                   dtype=torch.float32, # torch dtype
+                  )->FluxTransformer2DModel:
+    "The FLUX.1 transformer in a Black Forest Labs file, built from the folder's transformer config"
+    from safetensors.torch import load_file
+    cfg = FluxTransformer2DModel.load_config(str(config), subfolder='transformer')
+    with torch.device('meta'): t = FluxTransformer2DModel.from_config(cfg)
+    try: t.load_state_dict(flux_diffusers(load_file(str(loc)), t.config), strict=True, assign=True)
+    except RuntimeError as e:
+        msg = f"{str(loc)!r} does not fit {str(config)!r}'s transformer/config.json"
+        raise ValueError(f"{msg}: {str(e)[:300]}") from None
+    return t.to(dtype).eval()
+
+# %% ../nbs/12_flux.ipynb #8b2cef7d
+def flux_folder(loc, config, # a FLUX.1 transformer file, and the folder given as config=
+                repo:str='black-forest-labs/FLUX.1-dev', # where to download a folder from
+               )->Path:
+    "`config` checked as a local FLUX.1 folder with the weights a transformer file lacks"
+    get = (f"`hf download {repo} --exclude 'transformer/*.safetensors' 'flux1-*.safetensors' 'ae.safetensors' "
+           f"--local-dir {repo.split('/')[1]}`")
+    if config is None or not Path(config, 'model_index.json').is_file() or not Path(config, 'transformer').is_dir():
+        raise FileNotFoundError(f"{str(loc)!r} is a FLUX.1 transformer file: pass config= (--config) a local FLUX.1 "
+                                f"diffusers folder with its VAE and text encoders, e.g. one saved by {get}")
+    lacks = [n for n in ('vae', 'text_encoder', 'text_encoder_2') if not has_weights(Path(config)/n)]
+    if lacks: raise FileNotFoundError(f"{str(config)!r} has no weights for {lacks} (not in the file either): {get}")
+    return Path(config)
+
+# %% ../nbs/12_flux.ipynb #edeb660c
+@patch(cls_method=True)
+def load_pipeline(cls:FluxBundle, kind:str, loc, # 'folder', 'file' or 'hub', and where: as load_artifacts resolved it
+                  dtype, lfo:bool, # torch dtype; local_files_only
+                  config:str|Path|None=None, # for a transformer file: a local FLUX.1 folder with the other weights
+                 ):
+    "FluxPipeline from a folder or the Hub; from a transformer file, with the rest of the folder `config`"
+    if kind != 'file': return super(FluxBundle, cls).load_pipeline(kind, loc, dtype=dtype, lfo=lfo, config=config)
+    folder = flux_folder(loc, config, repo=cls.config_repo)
+    return load_pipe(cls, 'folder', folder, dtype=dtype, lfo=lfo, transformer=load_flux_file(loc, folder, dtype=dtype))

@@ -13,10 +13,11 @@ from fastcore.basics import patch, GetAttr, store_attr
 from .family import *
 from .sd import SDBundle
 from .sdxl import pack_cond, unpack_cond
-from .flow import flux_mu
+from .flow import flux_mu, file_keys
 
 # %% auto #0
-__all__ = ['FlowBundle', 'padded', 'SD3Bundle', 'absent_parts', 'folder_settings', 'PaddedPipe', 'shared_pipe']
+__all__ = ['FlowBundle', 'padded', 'SD3Bundle', 'absent_parts', 'folder_settings', 'PaddedPipe', 'shared_pipe', 'has_weights',
+           'folder_part', 'config_parts']
 
 # %% ../nbs/11_sd3.ipynb #8cded03a
 @dataclass(repr=False)
@@ -31,6 +32,7 @@ class FlowBundle(Family):
     cuda_dtype = torch.bfloat16 # the dtype its pipelines recommend on CUDA
     patch = 2 # latent cells per token side: SD3's patch_size, FLUX's 2x2 packing
     pipe_kwargs = {} # what load_pipe adds
+    file_parts = {} # components a single file may hold -> the key prefix that marks them in it
     encode, decode = SDBundle.encode, SDBundle.decode # the VAE's own shift and scale, as SD's
     vae_scale, scaling_factor, shift_factor = SDBundle.vae_scale, SDBundle.scaling_factor, SDBundle.shift_factor
     def __repr__(self): return f"{type(self).__name__}({self.name!r}, device={self.device}, dtype={self.dtype})"
@@ -99,15 +101,28 @@ def padded(f, # a function of (b, c, h, w) latents to a tensor of the same shape
     return f(F.pad(x, (0, pw, 0, ph), mode='replicate'))[..., :h, :w]
 
 # %% ../nbs/11_sd3.ipynb #02e03ca3
-@register('StableDiffusion3Pipeline', inpaint=('StableDiffusion3InpaintPipeline',))
+@register('StableDiffusion3Pipeline', inpaint=('StableDiffusion3InpaintPipeline',),
+          file_key='model.diffusion_model.joint_blocks.') # Stability's single files
 @dataclass(repr=False)
 class SD3Bundle(FlowBundle):
     "The parts of a Stable Diffusion 3 / 3.5 model that DiffEdit uses, behind the family interface"
     label = 'SD3, SD3.5'
     pipeline = 'StableDiffusion3Pipeline'
     config_repo = 'stabilityai/stable-diffusion-3.5-medium'
+    file_parts = {'text_encoder': 'text_encoders.clip_l.', 'text_encoder_2': 'text_encoders.clip_g.',
+                  'text_encoder_3': 'text_encoders.t5xxl.', 'vae': 'first_stage_model.'}
     @property
     def pooled_dim(self)->int: return self.transformer.config.pooled_projection_dim
+
+# %% ../nbs/11_sd3.ipynb #c38e8abf
+@patch(cls_method=True)
+def load_pipeline(cls:FlowBundle, kind:str, loc, # 'folder', 'file' or 'hub', and where: as load_artifacts resolved it
+                  dtype, lfo:bool, # torch dtype; local_files_only
+                  config:str|Path|None=None, # for a single file: a diffusers folder of the model's architecture
+                 ):
+    "The family's diffusers pipeline; for a single file, with the components it lacks taken from the folder `config`"
+    parts = config_parts(cls, loc, config, dtype=dtype) if kind == 'file' else absent_parts(kind, loc)
+    return load_pipe(cls, kind, loc, dtype=dtype, lfo=lfo, config=config, **parts)
 
 # %% ../nbs/11_sd3.ipynb #4ef23640
 def absent_parts(kind:str, loc, # as load_artifacts resolved the model
@@ -142,7 +157,7 @@ def load(cls:FlowBundle, kind:str, loc, # 'folder', 'file' or 'hub', and where: 
         )->FlowBundle:
     "Load a model of the family (Hub id, local folder or single file with `config=`) into its bundle"
     if text_model is not None: raise ValueError(f"text_model= is SD 1.x/2.x's; {cls.label} keeps its own text encoders")
-    pipe = load_pipe(cls, kind, loc, dtype=dtype, lfo=lfo, config=config, **absent_parts(kind, loc)).to(device)
+    pipe = cls.load_pipeline(kind, loc, dtype=dtype, lfo=lfo, config=config).to(device)
     pipe.set_progress_bar_config(disable=True)
     inp = cls.load_inpaint(inpaint_model, dtype, lfo=lfo)
     return cls(pipe, inpaint_unet=inp, name=name or str(loc), **folder_settings(cls, kind, loc))
@@ -219,3 +234,39 @@ def pipe_prompts(self:SD3Bundle, emb:torch.Tensor, uemb:torch.Tensor)->dict:
     (h, p), (uh, up) = unpack_cond(emb, self.pooled_dim), unpack_cond(uemb, self.pooled_dim)
     return dict(prompt_embeds=h, pooled_prompt_embeds=p, negative_prompt_embeds=uh, negative_pooled_prompt_embeds=up,
                 strength=1.)
+
+# %% ../nbs/11_sd3.ipynb #b8091c19
+def has_weights(folder:str|Path, # a component's folder, e.g. FOLDER/text_encoder
+               )->bool:
+    "Whether `folder` holds weights (safetensors or pickled, one file or shards)"
+    return any(any(Path(folder).glob(f'*.{ext}')) for ext in ('safetensors', 'bin'))
+
+# %% ../nbs/11_sd3.ipynb #b0e08e65
+def folder_part(folder:str|Path, # a local diffusers pipeline folder
+                name:str, # the component, e.g. 'text_encoder'
+                dtype=None, # torch dtype
+                repo:str|None=None, # the Hub id to suggest downloading it from
+               ):
+    "Component `name` of a pipeline folder, of the class its model_index.json names; a clear error without weights"
+    import importlib
+    lib, cls = json.loads((Path(folder)/'model_index.json').read_text())[name]
+    if not has_weights(Path(folder)/name):
+        get = f" (`hf download {repo} --include '{name}/*' --local-dir {folder}`)" if repo else ''
+        raise FileNotFoundError(f"The single file holds no {name}, and {str(folder)!r} has no {name} weights: "
+                                f"download them into it{get}")
+    return getattr(importlib.import_module(lib), cls).from_pretrained(str(folder), subfolder=name, dtype=dtype)
+
+# %% ../nbs/11_sd3.ipynb #ebf0a328
+def config_parts(fam:type, loc, # the family, and its single file
+                 config:str|Path|None, # the folder given as config= (a Hub id or None: nothing loaded here)
+                 dtype=None, # torch dtype
+                )->dict:
+    "The components a family's single file lacks, loaded from the local folder `config` (None: listed as absent there)"
+    if config is None or not Path(config).is_dir(): return {}
+    if not (Path(config)/'model_index.json').is_file():
+        raise FileNotFoundError(f"config={str(config)!r} is not a diffusers pipeline folder (no model_index.json)")
+    idx, keys = json.loads((Path(config)/'model_index.json').read_text()), file_keys(loc)
+    held = lambda p: any(k.startswith(p) for k in keys)  # the file holds the component keyed by prefix p
+    lacks = [n for n, p in fam.file_parts.items() if idx.get(n, [None])[0] and not held(p)]
+    return absent_parts('folder', config) | {n: folder_part(config, n, dtype=dtype, repo=fam.config_repo)
+                                             for n in lacks}
