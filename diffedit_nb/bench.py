@@ -11,16 +11,18 @@ from PIL import Image
 from fastcore.script import call_parse
 from .helpers import *
 from .family import count_evals
+from .sd3 import from_pipe
 from .shapes import edit_case, EditCase, edit_success, edit_match
-from .purist import create_mask, iou
+from .purist import create_mask, iou, rule_score
 from .masked import prompt_2_img_diffedit, psnr_outside
 from .fast import paperDiffEdit
-from .fast import create_mask_fast, improve_mask, refine_mask
+from .fast import create_mask_fast, improve_mask, refine_mask, fast_diff_map
 from .inpaint import fastDiffEdit, bestDiffEdit
 
 # %% auto #0
-__all__ = ['count_unet', 'diffusers_diffedit', 'diffusers_mask', 'diffusers_edit', 'mask_methods', 'edit_methods', 'run_case',
-           'summarise', 'markdown_table', 'speedup', 'run_benchmark', 'main', 'random_sd15', 'random_sdxl']
+__all__ = ['FLOW_RULES', 'count_unet', 'diffusers_diffedit', 'diffusers_mask', 'diffusers_edit', 'mask_methods', 'edit_methods',
+           'run_case', 'summarise', 'markdown_table', 'speedup', 'run_benchmark', 'main', 'rule_ious', 'flux_sdedit',
+           'random_sd15', 'random_sdxl']
 
 # %% ../nbs/09_benchmark.ipynb #282f6b6f
 def count_unet(*unets):
@@ -183,6 +185,41 @@ def main(model:str='shapes', # model to benchmark
     rows = run_benchmark(load_artifacts(model), cases, n)
     if out: Path(out).write_text(json.dumps(rows))
     print(markdown_table(summarise(rows)))
+
+# %% ../nbs/09_benchmark.ipynb #816c7112
+FLOW_RULES = {'zscore': dict(rule='zscore'), 'paper': dict(rule='paper'),
+              'paper, 0.3': dict(rule='paper', threshold=0.3), 'paper, 0.15': dict(rule='paper', threshold=0.15),
+              'diffusers': dict(rule='diffusers')}
+
+def rule_ious(ec:EditCase, sd, # an edit case, and the model bundle
+              n:int=10, s:float=0.5, # noise draws and level of the map
+              rules:dict=FLOW_RULES, # name -> rule_score's arguments
+             )->dict:
+    "IoU with the true region of each rule's mask, and of it refined, from one difference map of `ec`"
+    img = ec.src.image
+    d = fast_diff_map(edit_inputs(img, ec.caption, ec.query, sd=sd), n=n, s=s)
+    ms = {k: rule_score(d, **kw) for k, kw in rules.items()}
+    refined = {f'{k} + refine_mask': iou(refine_mask(img, m), ec.mask) for k, m in ms.items()}
+    return {k: iou(m, ec.mask) for k, m in ms.items()} | refined
+
+# %% ../nbs/09_benchmark.ipynb #352bc79a
+def flux_sdedit(sd, # a FLUX bundle (FluxBundle)
+                strength:float=0.5, # how far the image is noised
+                evals:int=94, # model evaluations to spend (steps = evals / strength, halved for true CFG)
+                g:float=7.5, seed:int=0, # guidance, as the editors take it; the noise seed
+               )->Callable:
+    "diffusers' FLUX img2img (SDEdit, no mask) as an edit method f(img, rp, qp, truth) -> (mask, image)"
+    pipe = from_pipe('FluxImg2ImgPipeline', sd, scheduler=type(sd.scheduler).from_config(sd.scheduler.config))
+    pipe.set_progress_bar_config(disable=True)
+    steps = round(evals / (2 if sd.true_cfg else 1) / strength)
+    def f(i, r, q, t):
+        ei = edit_inputs(i, r, q, sd=sd)
+        kw = sd.pipe_prompts(ei.eq, ei.u) | sd.pipe_guidance(g) | dict(strength=strength)
+        w, h = ei.src.size
+        out = pipe(image=ei.src, height=h, width=w, num_inference_steps=steps,
+                   generator=torch.Generator().manual_seed(seed), **kw).images[0]
+        return torch.ones(h // sd.vae_scale, w // sd.vae_scale), out.resize(i.size)
+    return f
 
 # %% ../nbs/09_benchmark.ipynb #7268b7fb
 def _sd15_vae(d:int):

@@ -61,7 +61,7 @@ def tiny_t5(tok, # the T5 tokenizer it reads
 # %% ../nbs/22_flow.ipynb #50330326
 def tiny_flow_vae(scaling_factor:float=1.5305, # SD3's (FLUX: 0.3611)
                   shift_factor:float=0.0609, # SD3's (FLUX: 0.1159)
-                  sample_size:int=64, # the image side its config names (FLUX.1's: 1024, what FluxBundle reads as native)
+                  sample_size:int=64, # the image side in its config (FLUX.1's: 1024, FluxBundle's native size)
                  )->AutoencoderKL:
     "A 16-channel, 8x-downsampling AutoencoderKL with random weights and the given latent normalisation"
     return AutoencoderKL(down_block_types=('DownEncoderBlock2D',)*4, up_block_types=('UpDecoderBlock2D',)*4,

@@ -95,7 +95,7 @@ def eps(self:FluxBundle, x:torch.Tensor, t, emb:torch.Tensor, # latents, level, 
         g:float=7.5, # classifier-free scale (true_cfg); [dev] takes `guidance` instead, or g if that is None
         model:torch.nn.Module|None=None)->torch.Tensor:
     "The noise prediction ε for `x`: [dev] guided by its input in one pass, a `true_cfg` model by two"
-    if uemb is not None and self.true_cfg: return Family.eps(self, x, t, emb, uemb=uemb, g=g, model=model)
+    if uemb is not None and self.true_cfg: return Family.eps(self, x, t, emb=emb, uemb=uemb, g=g, model=model)
     gi = 1. if uemb is None else g if self.guidance is None else self.guidance
     return self.to_eps(self.model_out(x, t, emb, model=model, g=gi), x, t)
 
@@ -109,14 +109,17 @@ def pipe_guidance(self:FluxBundle, g:float, # the editors' guidance scale
     if self.true_cfg: return dict(true_cfg_scale=g)
     return dict(guidance_scale=g if self.guidance is None else self.guidance)
 
+# %% ../nbs/12_flux.ipynb #cf9a5720
 @patch
 def inpaint_pipeline(self:FluxBundle, model:torch.nn.Module|None=None, # a transformer other than the bundle's
                     ):
     "`FluxFillPipeline` on the bundle's Fill transformer if it has one, else `FluxInpaintPipeline`; any size"
     if model is None and self.inpaint_unet is not None:
-        return shared_pipe('FluxFillPipeline', self, self.inpaint_unet, guide=lambda g: self.pipe_guidance(g, fill=True))
+        fill = lambda g: self.pipe_guidance(g, fill=True)
+        return shared_pipe('FluxFillPipeline', self, self.inpaint_unet, guide=fill)
     return shared_pipe('FluxInpaintPipeline', self, transformer=model, guide=self.pipe_guidance)
 
+# %% ../nbs/12_flux.ipynb #89ffd3be
 @patch
 def pipe_prompts(self:FluxBundle, emb:torch.Tensor, uemb:torch.Tensor)->dict:
     "A prompt's packed conditioning as diffusers' FLUX pipelines take it (with `uemb`'s for true CFG), and strength 1"

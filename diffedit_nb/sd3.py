@@ -16,8 +16,8 @@ from .sdxl import pack_cond, unpack_cond
 from .flow import flux_mu, file_keys
 
 # %% auto #0
-__all__ = ['FlowBundle', 'padded', 'SD3Bundle', 'absent_parts', 'folder_settings', 'PaddedPipe', 'shared_pipe', 'has_weights',
-           'folder_part', 'config_parts']
+__all__ = ['FlowBundle', 'padded', 'SD3Bundle', 'absent_parts', 'folder_settings', 'PaddedPipe', 'from_pipe', 'shared_pipe',
+           'has_weights', 'folder_part', 'config_parts']
 
 # %% ../nbs/11_sd3.ipynb #8cded03a
 @dataclass(repr=False)
@@ -208,6 +208,20 @@ class PaddedPipe(GetAttr):
         out.images = [o.crop((0, 0, width, height)) for o in out.images]
         return out
 
+# %% ../nbs/11_sd3.ipynb #ef9bdb45
+def from_pipe(cls:str, # a diffusers pipeline class name
+              fam:FlowBundle, # the bundle whose modules it shares
+              **kw, # modules to use instead of the bundle's
+             ):
+    "diffusers' `cls.from_pipe` on the bundle's pipeline in the bundle's dtype, without its cast warning"
+    import diffusers
+    from diffusers.utils import logging as dlog
+    log = dlog.get_logger('diffusers.models.modeling_utils')
+    level = log.level
+    log.setLevel(dlog.ERROR)  # 'should be kept in float32: []' on every cast, even when no module is
+    try: return getattr(diffusers, cls).from_pipe(fam.pipe, dtype=fam.dtype, **kw)
+    finally: log.setLevel(level)
+
 # %% ../nbs/11_sd3.ipynb #c2c927d4
 def shared_pipe(cls:str, # a diffusers pipeline class name
                 fam:FlowBundle, # the bundle whose modules it shares
@@ -215,9 +229,8 @@ def shared_pipe(cls:str, # a diffusers pipeline class name
                 guide=None, # maps the editors' guidance_scale to the pipeline's arguments (PaddedPipe)
                )->PaddedPipe:
     "diffusers' pipeline `cls` on the bundle's modules (a fresh scheduler), taking any size"
-    import diffusers
     sched = type(fam.scheduler).from_config(fam.scheduler.config)
-    pipe = getattr(diffusers, cls).from_pipe(fam.pipe, transformer=transformer or fam.transformer, scheduler=sched)
+    pipe = from_pipe(cls, fam, transformer=transformer or fam.transformer, scheduler=sched)
     pipe.set_progress_bar_config(disable=True)
     return PaddedPipe(pipe, fam.min_side, guide=guide)
 
