@@ -47,7 +47,7 @@ def vae(self:FlowBundle): return self.pipe.vae
 @patch(as_prop=True)
 def scheduler(self:FlowBundle): return self.pipe.scheduler
 @patch(as_prop=True)
-def device(self:FlowBundle): return self.transformer.device
+def device(self:FlowBundle): return self.pipe._execution_device # the GPU under CPU offload
 @patch(as_prop=True)
 def dtype(self:FlowBundle): return self.transformer.dtype
 
