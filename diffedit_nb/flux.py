@@ -92,7 +92,7 @@ def model_out(self:FluxBundle, x:torch.Tensor, t, emb:torch.Tensor, # latents, l
 @patch
 def eps(self:FluxBundle, x:torch.Tensor, t, emb:torch.Tensor, # latents, level, conditioning
         uemb:torch.Tensor|None=None, # the unconditional conditioning; None: no guidance
-        g:float=7.5, # classifier-free scale (true_cfg); [dev] takes `guidance` instead, or g if that is None
+        g:float=7.5, # classifier-free scale (true_cfg); [dev] takes its guidance field instead, or g if that is None
         model:torch.nn.Module|None=None)->torch.Tensor:
     "The noise prediction ε for `x`: [dev] guided by its input in one pass, a `true_cfg` model by two"
     if uemb is not None and self.true_cfg: return Family.eps(self, x, t, emb=emb, uemb=uemb, g=g, model=model)

@@ -6,6 +6,7 @@
 from __future__ import annotations
 import json, numpy as np, torch, torch.nn.functional as F
 from pathlib import Path
+from typing import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass
 from PIL import Image
@@ -198,7 +199,9 @@ def _pad_to(im:Image.Image, # an image (RGB or L)
 class PaddedPipe(GetAttr):
     "An inpainting pipeline that takes any size (padded to multiples of `k`, cropped back) and k images per prompt"
     _default = 'pipe'
-    def __init__(self, pipe, k:int, guide=None): store_attr() # guide: maps guidance_scale to the pipeline's arguments
+    def __init__(self, pipe, k:int, # the pipeline; the multiple its sides must be
+                 guide:Callable|None=None, # maps guidance_scale to the pipeline's own arguments
+                ): store_attr()
     def __call__(self, image, mask_image, height:int, width:int, num_images_per_prompt:int=1, **kw):
         if self.guide and 'guidance_scale' in kw: kw |= self.guide(kw.pop('guidance_scale'))
         H, W = -(-height // self.k) * self.k, -(-width // self.k) * self.k
@@ -226,7 +229,7 @@ def from_pipe(cls:str, # a diffusers pipeline class name
 def shared_pipe(cls:str, # a diffusers pipeline class name
                 fam:FlowBundle, # the bundle whose modules it shares
                 transformer:torch.nn.Module|None=None, # its denoiser (default: the bundle's transformer)
-                guide=None, # maps the editors' guidance_scale to the pipeline's arguments (PaddedPipe)
+                guide:Callable|None=None, # maps the editors' guidance_scale to the pipeline's arguments (PaddedPipe)
                )->PaddedPipe:
     "diffusers' pipeline `cls` on the bundle's modules (a fresh scheduler), taking any size"
     sched = type(fam.scheduler).from_config(fam.scheduler.config)
@@ -257,7 +260,7 @@ def has_weights(folder:str|Path, # a component's folder, e.g. FOLDER/text_encode
 # %% ../nbs/11_sd3.ipynb #b0e08e65
 def folder_part(folder:str|Path, # a local diffusers pipeline folder
                 name:str, # the component, e.g. 'text_encoder'
-                dtype=None, # torch dtype
+                dtype:torch.dtype|None=None, # torch dtype
                 repo:str|None=None, # the Hub id to suggest downloading it from
                ):
     "Component `name` of a pipeline folder, of the class its model_index.json names; a clear error without weights"
@@ -272,7 +275,7 @@ def folder_part(folder:str|Path, # a local diffusers pipeline folder
 # %% ../nbs/11_sd3.ipynb #ebf0a328
 def config_parts(fam:type, loc, # the family, and its single file
                  config:str|Path|None, # the folder given as config= (a Hub id or None: nothing loaded here)
-                 dtype=None, # torch dtype
+                 dtype:torch.dtype|None=None, # torch dtype
                 )->dict:
     "The components a family's single file lacks, loaded from the local folder `config` (None: listed as absent there)"
     if config is None or not Path(config).is_dir(): return {}
