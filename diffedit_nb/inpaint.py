@@ -16,7 +16,7 @@ from .fast import edit_mask, EditMask, paperDiffEdit
 from .masked import paper_edit
 
 # %% auto #0
-__all__ = ['inpaint_pipe', 'query_score', 'inpaint_edit', 'best_first', 'fastDiffEdit', 'bestDiffEdit']
+__all__ = ['TUTORIAL_FAST', 'inpaint_pipe', 'query_score', 'inpaint_edit', 'best_first', 'fastDiffEdit', 'bestDiffEdit']
 
 # %% ../nbs/06_inpaint.ipynb #4abf4ed6
 def inpaint_pipe(sd:SDBundle, # the model bundle
@@ -71,6 +71,11 @@ def best_first(ei:EditInputs, # the edit's inputs
     sc = query_score([o for _, o in cands], ei.er, ei.eq, mask=judge, sd=ei.sd, n=n, s=judge_s, seed=seed)
     return [cands[i] for i in sc.argsort(descending=True)]
 
+# %% ../nbs/06_inpaint.ipynb #2e20cd55
+# the tutorial's FastDiffEdit: its z-score mask, improved, inpainted as it is, with a feathered edge
+TUTORIAL_FAST = dict(rule='zscore', improve=True, refine=False, box=False, grow=0, feather=1.)
+
+
 # %% ../nbs/06_inpaint.ipynb #30deda86
 def _keyword_defaults(f)->dict:
     "The defaults of `f`'s keyword-only parameters (those `delegates` gave it)"
@@ -99,19 +104,19 @@ def fastDiffEdit(init_img, # the image (PIL, path or URL)
                  rp:str, # reference text: a caption of the image
                  qp:str, # query text: what the image should become
                  sd:SDBundle, # the model bundle
-                 n:int=20, s:float=0.5, rule:str='zscore', # the fast mask: draws, noising strength, rule_score's rule
-                 improve:bool=True, # clean the mask up with improve_mask
-                 refine:bool=False, # snap the mask to the image with refine_mask (GrabCut)
+                 n:int=20, s:float=0.5, rule:str='paper', # the fast mask: draws, noising strength, rule_score's rule
+                 improve:bool=False, # clean the mask up with improve_mask (the tutorial's, with rule='zscore')
+                 refine:bool=True, # snap the mask to the image with refine_mask (GrabCut)
                  mask:Image.Image|np.ndarray|torch.Tensor|None=None, # a user mask, instead of or with the inferred one
                  mask_mode:str='replace', # 'replace' or 'union' (see draw_mask)
-                 box:bool|str=False, # True: each region of the mask filled out to its box; 'both': candidates of each
-                 grow:float=0, # cells (1/64 of the side) to grow the pipeline's mask by (the composite keeps the mask)
+                 box:bool|str=True, # True: each region of the mask filled out to its box; 'both': candidates of each
+                 grow:float=2, # cells (1/64 of the side) to grow the pipeline's mask by (the composite keeps the mask)
                  candidates:int=1, # inpaint with seeds seed, seed+1, ... (per mask); all, best first by query_score
                  judge_s:float=0.9, # noising strength query_score judges the candidates at
                  g:float=7.5, steps:int=20, seed:int=0, # inpainting guidance and steps; the seed of both
-                 raw:bool=False, feather:float=1., progress:bool=False, # raw: the pipeline's; feather: composite's
+                 raw:bool=False, feather:float=0., progress:bool=False, # raw: the pipeline's; feather: composite's
                 )->tuple:
-    "The tutorial's FastDiffEdit: fast mask, then diffusers' inpainting pipeline (at `work_size`): `(mask, images)`"
+    "FastDiffEdit: fast mask, then diffusers' inpainting pipeline in its boxes (at `work_size`): `(mask, images)`"
     _check_candidates(box, candidates)
     check_args(n=n, s=s, grow=grow, candidates=candidates, judge_s=judge_s, g=g, steps=steps, seed=seed)
     check_args(feather=feather)
