@@ -17,7 +17,7 @@ from .purist import create_mask, iou, rule_score
 from .masked import prompt_2_img_diffedit, psnr_outside
 from .fast import paperDiffEdit
 from .fast import create_mask_fast, improve_mask, refine_mask, fast_diff_map
-from .inpaint import fastDiffEdit, bestDiffEdit
+from .inpaint import fastDiffEdit, bestDiffEdit, TUTORIAL_FAST
 
 # %% auto #0
 __all__ = ['FLOW_RULES', 'count_unet', 'diffusers_diffedit', 'diffusers_mask', 'diffusers_edit', 'mask_methods', 'edit_methods',
@@ -79,9 +79,9 @@ def _first(f:Callable)->Callable:
 
 def _inpaint_methods(sd:SDBundle, n:int, seed:int)->dict:
     "The inpainting rows: the tutorial's FastDiffEdit; the paper's rule snapped to the image, grown, boxed, best of k"
-    tutorial = _first(lambda i, r, q, t: fastDiffEdit(i, r, q, sd=sd, n=n, seed=seed))
-    paper = dict(rule='paper', improve=False, refine=True)
-    inpaint = lambda **kw: _first(lambda i, r, q, t: fastDiffEdit(i, r, q, sd=sd, n=n, seed=seed, **paper, **kw))
+    tutorial = _first(lambda i, r, q, t: fastDiffEdit(i, r, q, sd=sd, n=n, seed=seed, **TUTORIAL_FAST))
+    paper = dict(rule='paper', improve=False, refine=True, box=False, feather=1.)  # all but the rule: the tutorial's
+    inpaint = lambda **kw: _first(lambda i, r, q, t: fastDiffEdit(i, r, q, sd=sd, n=n, seed=seed, **(paper | kw)))
     both = dict(box='both', grow=2, candidates=4)
     return {'ours: inpaint (FastDiffEdit, tutorial)': tutorial,
             'ours: inpaint + paper rule + refine_mask': inpaint(),
@@ -108,12 +108,13 @@ def edit_methods(sd:SDBundle, pipe, n:int=10, seed:int=0)->dict:
     return {'ours: fast mask + blend': blend, 'ours: paper (fast mask + inversion)': paper(refine=False),
             'ours: paper + refine_mask': paper(refine=True), 'ours: paper, boxes grown 1 px': paper(box=True, grow=1),
             **_inpaint_methods(sd, n, seed),
-            'ours: best of both editors (bestDiffEdit: 4 box inpaintings + paper)': best(),
+            'ours: best of both editors (bestDiffEdit: 4 box inpaintings + paper)': best(feather=1.),
             'ours: bestDiffEdit, hard edge (feather=0)': best(feather=0),
             "ours: bestDiffEdit(box='both'): 8 inpaintings + paper, feather=0": best(box='both', feather=0),
             'diffusers: generate_mask + invert + call': _diffusers_method(pipe, n, seed),
             'ceiling: paper, true mask': _first(lambda i, r, q, t: paperDiffEdit(i, r, q, sd=sd, mask=t)),
-            'ceiling: inpaint, true mask': _first(lambda i, r, q, t: fastDiffEdit(i, r, q, sd=sd, mask=t, seed=seed))}
+            'ceiling: inpaint, true mask': _first(lambda i, r, q, t: fastDiffEdit(i, r, q, sd=sd, mask=t, seed=seed,
+                                                                                   **TUTORIAL_FAST))}
 
 # %% ../nbs/09_benchmark.ipynb #a6a4891b
 def _edit_scores(out:Image.Image, img:Image.Image, ec:EditCase)->dict:
