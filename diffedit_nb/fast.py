@@ -4,7 +4,8 @@
 
 # %% ../nbs/05_fast_mask.ipynb #5491fe75
 from __future__ import annotations
-import torch, numpy as np, cv2
+import torch, numpy as np, cv2, contextlib, difflib
+import torch.nn.functional as F
 from PIL import Image
 from pathlib import Path
 from dataclasses import dataclass, replace
@@ -16,8 +17,8 @@ from .masked import paper_edit
 
 # %% auto #0
 __all__ = ['MASK_MODES', 'x0_preds', 'prompt_2_img_i2i_fast', 'eps_pair', 'fast_diffs', 'fast_diff_map', 'create_mask_fast',
-           'improve_mask', 'refine_mask', 'grow_mask', 'mask_boxes', 'load_mask', 'EditMask', 'draw_mask', 'edit_mask',
-           'paperDiffEdit']
+           'improve_mask', 'refine_mask', 'grow_mask', 'mask_boxes', 'diff_tokens', 'cross_attention', 'attention_map',
+           'attention_diff_maps', 'load_mask', 'EditMask', 'draw_mask', 'edit_mask', 'paperDiffEdit']
 
 # %% ../nbs/05_fast_mask.ipynb #d138682a
 @torch.no_grad()
@@ -147,6 +148,74 @@ def mask_boxes(mask, # (H, W) mask in [0, 1], array or tensor
     out = np.zeros(np.shape(mask), np.float32)
     for x, y, w, h, _ in cv2.connectedComponentsWithStats(_binary(mask), connectivity=8)[2][1:]: out[y:y+h, x:x+w] = 1
     return out
+
+# %% ../nbs/05_fast_mask.ipynb #8ba9dc29
+def diff_tokens(tokenizer, # the model's (CLIP) tokenizer
+                rp:str, qp:str, # the caption and the query
+               )->tuple:
+    "Positions of the tokens where the caption and the query differ: (the caption's, the query's)"
+    a, b = (tokenizer(p).input_ids[:tokenizer.model_max_length] for p in (rp, qp))
+    ops = [o for o in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes() if o[0] != 'equal']
+    return [i for _, i1, i2, _, _ in ops for i in range(i1, i2)], [j for *_, j1, j2 in ops for j in range(j1, j2)]
+
+# %% ../nbs/05_fast_mask.ipynb #aca55cb4
+def _attn_probs(attn, # a diffusers `Attention` layer
+                h:torch.Tensor, c:torch.Tensor, # its input (b, hw, d) and the text it attends to (b, L, d')
+               )->torch.Tensor:
+    "The layer's attention probabilities from `h` to `c`, averaged over its heads: (b, hw, L)"
+    if attn.norm_cross: c = attn.norm_encoder_hidden_states(c)
+    q, k = attn.head_to_batch_dim(attn.to_q(h)), attn.head_to_batch_dim(attn.to_k(c))
+    return attn.get_attention_scores(q, k).unflatten(0, (-1, attn.heads)).mean(1)  # (b·heads, hw, L) -> (b, hw, L)
+
+# %% ../nbs/05_fast_mask.ipynb #db1955f6
+@contextlib.contextmanager
+def cross_attention(model:torch.nn.Module, # a UNet (the bundle's `denoiser`)
+                   ):
+    "Record each cross-attention layer's probabilities inside the block: yields {layer: [(b, hw, L) per call]}"
+    mods = {n: m for n, m in model.named_modules() if getattr(m, 'is_cross_attention', False)}
+    if not mods: raise ValueError(f"{type(model).__name__} has no cross-attention layers: attention maps need a UNet")
+    maps = {n: [] for n in mods}
+    keep = lambda n: lambda m, args, kw, out: maps[n].append(_attn_probs(m, args[0], kw['encoder_hidden_states']))
+    hs = [m.register_forward_hook(keep(n), with_kwargs=True) for n, m in mods.items()]
+    try: yield maps
+    finally:
+        for h in hs: h.remove()
+
+# %% ../nbs/05_fast_mask.ipynb #3de21da5
+def _on_grid(p:torch.Tensor, # (b, hw, L) one layer's probabilities, on a grid of the latents' aspect
+             tokens:list, # token positions to average
+             size:tuple, # (h, w) the latent grid
+            )->torch.Tensor:
+    "The mean of `p` over `tokens`, upsampled to `size`: (b, h, w)"
+    f = round((size[0] * size[1] / p.shape[1]) ** .5)  # the layer's downsampling factor
+    m = p[..., tokens].mean(-1).unflatten(1, (size[0] // f, size[1] // f))  # (b, hw, L) -> (b, h/f, w/f)
+    return F.interpolate(m[:, None].float(), size=size, mode='bilinear')[:, 0]
+
+# %% ../nbs/05_fast_mask.ipynb #89f653c5
+def attention_map(maps:dict, # cross_attention's record
+                  tokens:list, # token positions to average (e.g. from diff_tokens)
+                  size:tuple, # (h, w) the latent grid
+                  finest:bool=True, # only the layers of the finest resolution (else all of them)
+                 )->torch.Tensor:
+    "Cross-attention on `tokens`, averaged over layers (each upsampled to `size`) and calls: (b, h, w)"
+    ps = [torch.cat(v) for v in maps.values()]  # calls of a layer, batch after batch
+    if finest: ps = [p for p in ps if p.shape[1] == max(q.shape[1] for q in ps)]
+    if not tokens: return torch.zeros(len(ps[0]), *size, device=ps[0].device)
+    return torch.stack([_on_grid(p, tokens, size) for p in ps]).mean(0)  # (layers, b, h, w) -> (b, h, w)
+
+# %% ../nbs/05_fast_mask.ipynb #43005ad6
+def attention_diff_maps(ei:EditInputs, # the edit's inputs
+                        n:int=20, s:float=0.5, seed:int=0, steps:int=50, batch:int=32, # see create_mask_fast
+                        finest:bool=True, # see attention_map
+                       )->tuple:
+    "The difference map and the differing tokens' cross-attention map, from the same 2n UNet calls: two (h, w)"
+    z = draw_noise(n, ei.x0.shape[1:], seed, sd=ei.sd)
+    with cross_attention(ei.sd.denoiser) as maps:
+        e_r, e_q = eps_pair(ei.x0.expand(n, -1, -1, -1), ei.er, ei.eq, noise=z, sd=ei.sd, s=s, steps=steps, batch=batch)
+    (tr, tq), size = diff_tokens(ei.sd.tokenizer, ei.rp, ei.qp), ei.x0.shape[-2:]
+    ar = attention_map(maps, tr, size, finest=finest)[:n].mean(0)  # the caption's tokens in the caption's calls
+    aq = attention_map(maps, tq, size, finest=finest)[n:].mean(0)  # the query's in the query's
+    return (e_r - e_q).float().abs().mean((0, 1)), (ar + aq) / 2
 
 # %% ../nbs/05_fast_mask.ipynb #29d06b6a
 def load_mask(src, # path, PIL image, array or tensor; white (nonzero) = edit
