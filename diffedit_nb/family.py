@@ -10,7 +10,7 @@ from fastcore.basics import patch
 
 # %% auto #0
 __all__ = ['PREDICTION_TYPES', 'FAMILIES', 'INPAINT_CLASSES', 'FILE_KEYS', 'as_eps', 'strength_slice', 'Family', 'register',
-           'check_family', 'load_pipe', 'load_inpaint_unet', 'count_evals', 'import_graph', 'reachable']
+           'check_family', 'load_pipe', 'load_inpaint_unet', 'count_evals', 'quiet_cast', 'import_graph', 'reachable']
 
 # %% ../nbs/20_family.ipynb #af656f33
 PREDICTION_TYPES = ('epsilon', 'v_prediction', 'sample', 'flow')
@@ -229,6 +229,17 @@ def count_evals(*models):
     try: yield c
     finally:
         for h in hs: h.remove()
+
+# %% ../nbs/20_family.ipynb #7bed9110
+@contextlib.contextmanager
+def quiet_cast():
+    "Inside the block, diffusers' models cast with `.to(dtype)` log no warning (errors still show)"
+    from diffusers.utils import logging as dlog
+    log = dlog.get_logger('diffusers.models.modeling_utils')
+    level = log.level
+    log.setLevel(dlog.ERROR)
+    try: yield
+    finally: log.setLevel(level)
 
 # %% ../nbs/20_family.ipynb #ed4edf10
 def import_graph(pkg:str='diffedit_nb')->dict:

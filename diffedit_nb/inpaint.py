@@ -11,6 +11,7 @@ from fastcore.basics import patch
 from fastcore.meta import delegates
 from .helpers import *
 from .purist import iou
+from .family import quiet_cast
 from .fast import create_mask_fast, improve_mask, refine_mask, grow_mask, mask_boxes, eps_pair, load_mask
 from .fast import edit_mask, EditMask, paperDiffEdit
 from .masked import paper_edit
@@ -57,7 +58,7 @@ def inpaint_edit(ei:EditInputs, # the edit's inputs (edit_inputs)
     gs = [torch.Generator().manual_seed(seed + j) for j in range(k)]
     img = dict(image=src, mask_image=mask_to_pil(pm, src.size), height=src.size[1], width=src.size[0])
     run = dict(num_inference_steps=steps, guidance_scale=g, num_images_per_prompt=k, generator=gs if k > 1 else gs[0])
-    out = pipe(**ei.sd.pipe_prompts(ei.eq, ei.u), **img, **run).images
+    with quiet_cast(): out = pipe(**ei.sd.pipe_prompts(ei.eq, ei.u), **img, **run).images  # SDXL casts its VAE
     return out if raw else [composite(src, o, m, feather=feather) for o in out]
 
 # %% ../nbs/06_inpaint.ipynb #449a49c8

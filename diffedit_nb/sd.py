@@ -145,7 +145,8 @@ def _proc(sd:SDBundle):
 
 def _vae(sd:SDBundle):
     "The VAE, in fp32 when it overflows in fp16 (`force_upcast`: SDXL's), as diffusers' pipelines run it"
-    if getattr(sd.vae.config, 'force_upcast', False) and sd.vae.dtype == torch.float16: sd.vae.to(torch.float32)
+    if getattr(sd.vae.config, 'force_upcast', False) and sd.vae.dtype == torch.float16:
+        with quiet_cast(): sd.vae.to(torch.float32)
     return sd.vae
 
 # %% ../nbs/21_sd.ipynb #b4daa56b

@@ -218,12 +218,7 @@ def from_pipe(cls:str, # a diffusers pipeline class name
              ):
     "diffusers' `cls.from_pipe` on the bundle's pipeline in the bundle's dtype, without its cast warning"
     import diffusers
-    from diffusers.utils import logging as dlog
-    log = dlog.get_logger('diffusers.models.modeling_utils')
-    level = log.level
-    log.setLevel(dlog.ERROR)  # 'should be kept in float32: []' on every cast, even when no module is
-    try: return getattr(diffusers, cls).from_pipe(fam.pipe, dtype=fam.dtype, **kw)
-    finally: log.setLevel(level)
+    with quiet_cast(): return getattr(diffusers, cls).from_pipe(fam.pipe, dtype=fam.dtype, **kw)
 
 # %% ../nbs/11_sd3.ipynb #c2c927d4
 def shared_pipe(cls:str, # a diffusers pipeline class name
