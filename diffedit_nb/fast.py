@@ -169,7 +169,7 @@ def _attn_probs(attn, # a diffusers `Attention` layer
 
 # %% ../nbs/05_fast_mask.ipynb #db1955f6
 @contextlib.contextmanager
-def cross_attention(model:torch.nn.Module, # a UNet (the bundle's `denoiser`)
+def cross_attention(model:torch.nn.Module, # a UNet (the bundle's denoiser)
                    ):
     "Record each cross-attention layer's probabilities inside the block: yields {layer: [(b, hw, L) per call]}"
     mods = {n: m for n, m in model.named_modules() if getattr(m, 'is_cross_attention', False)}
