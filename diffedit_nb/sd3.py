@@ -4,7 +4,7 @@
 
 # %% ../nbs/11_sd3.ipynb #cfbfb86d
 from __future__ import annotations
-import json, numpy as np, torch, torch.nn.functional as F
+import json, inspect, numpy as np, torch, torch.nn.functional as F
 from pathlib import Path
 from typing import Callable
 from contextlib import contextmanager
@@ -204,6 +204,8 @@ class PaddedPipe(GetAttr):
                 ): store_attr()
     def __call__(self, image, mask_image, height:int, width:int, num_images_per_prompt:int=1, **kw):
         if self.guide and 'guidance_scale' in kw: kw |= self.guide(kw.pop('guidance_scale'))
+        if 'negative_prompt_embeds' not in inspect.signature(self.pipe.__call__).parameters:  # FluxFillPipeline
+            kw = {k: v for k, v in kw.items() if not k.startswith('negative_')}  # no classifier-free guidance
         H, W = -(-height // self.k) * self.k, -(-width // self.k) * self.k
         im, m = _pad_to(image, (W, H)), _pad_to(mask_image.convert('L'), (W, H), fill=False)
         kw = {k: v.repeat_interleave(num_images_per_prompt, 0) if k.endswith('_embeds') else v for k, v in kw.items()}

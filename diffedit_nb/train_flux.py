@@ -6,12 +6,13 @@
 from __future__ import annotations
 import json, time, numpy as np, torch, torch.nn.functional as F
 from pathlib import Path
-from dataclasses import dataclass, asdict
+from dataclasses import dataclass, asdict, replace
+from types import SimpleNamespace
 from typing import Callable
-from diffusers import AutoencoderKL, FluxTransformer2DModel
+from diffusers import AutoencoderKL, FluxTransformer2DModel, FluxFillPipeline
 from transformers import CLIPTextModel, CLIPTokenizer, T5EncoderModel
-from .helpers import SHAPES_MODEL
-from .train import WORDS, EMA, encode_pool, heldout_captions, make_pool
+from .helpers import SHAPES_MODEL, SHAPES_FLUX_MODEL
+from .train import WORDS, EMA, encode_pool, heldout_captions, make_pool, random_masks, to_tensor
 from .train import _optimiser, _opt_step, _latents, _minutes, _n_params
 from .flow import build_t5_tokenizer, tiny_t5, flux_scheduler, flux_mu, shift_sigmas
 from .flow import flow_noise, pack, image_ids, save_pipeline
@@ -20,7 +21,8 @@ from .shapes import score_image
 # %% auto #0
 __all__ = ['FluxConfig', 'shapes_t5_tokenizer', 'clip_pooled', 't5_embed', 'flux_vae', 'make_flux_transformer', 'flux_parts',
            'save_flux_model', 'train_sigmas', 'flow_loss', 'pool_latents', 'run_inputs', 'step_loss', 'log_losses',
-           'train_flux', 'train_shapes_flux', 'flux_generate', 'evaluate_flux']
+           'train_flux', 'train_shapes_flux', 'flux_generate', 'evaluate_flux', 'fill_transformer', 'fill_cond',
+           'FillConfig', 'guidance_teacher', 'fill_step_loss', 'train_flux_fill']
 
 # %% ../nbs/29_train_flux.ipynb #3042d087
 @dataclass(repr=False)
@@ -143,13 +145,17 @@ def flow_loss(tr, # a FluxTransformer2DModel (or anything called like one)
               text:tuple, # (T5 states (b, m, t5_dim), CLIP pooled (b, d))
               ids:tuple, # RoPE ids: (image ids (n, 3), text ids (m, 3))
               eps:torch.Tensor|None=None, # the noise; drawn if None
+              cond:torch.Tensor|None=None, # tokens appended to x_σ's channels (a Fill model's masked image and mask)
+              guidance:torch.Tensor|None=None, # (b,) the guidance input of a guidance-distilled model
+              teacher:Callable|None=None, # x_σ -> a velocity added to the target (a guidance teacher's)
              )->torch.Tensor:
     "Rectified-flow loss: MSE of the velocity predicted at x_σ = (1-σ) x0 + σ ε against v = ε - x0"
     eps = torch.randn_like(x0) if eps is None else eps
     xt = flow_noise(x0, eps, sigma[:, None, None])
-    v = tr(hidden_states=xt, timestep=sigma, pooled_projections=text[1], encoder_hidden_states=text[0],
-           txt_ids=ids[1], img_ids=ids[0], return_dict=False)[0]
-    return F.mse_loss(v, eps - x0)
+    h = xt if cond is None else torch.cat([xt, cond], -1)
+    v = tr(hidden_states=h, timestep=sigma, pooled_projections=text[1], encoder_hidden_states=text[0],
+           txt_ids=ids[1], img_ids=ids[0], guidance=guidance, return_dict=False)[0]
+    return F.mse_loss(v, eps - x0 + (0 if teacher is None else teacher(xt)))
 
 # %% ../nbs/29_train_flux.ipynb #f44d1a5c
 def pool_latents(vae:AutoencoderKL, cfg:FluxConfig=FluxConfig(),
@@ -200,14 +206,17 @@ def train_flux(parts:dict, lat:tuple, # flux_parts, pool_latents
                cfg:FluxConfig=FluxConfig(), log:Callable=print,
                ckpt:Callable|None=None, # called with the EMA transformer, EMA T5 and the step, every cfg.ckpt_every
                losses:list|None=None, # (step, mean loss of the last 50 steps, minutes) appended here
+               step:Callable|None=None, # the loss of one batch, called as step_loss is (default: step_loss)
+               extra:dict|None=None, # more for `step`'s `fx` (run_inputs)
               )->tuple:
     "Train the transformer (and T5 if `cfg.train_t5`) with the flow-matching loss: their EMA copies"
     tr, t5, fx, t0, run = parts['transformer'], parts['text_encoder_2'], run_inputs(parts, lat, cfg), time.time(), []
+    fx, step_fn = fx | (extra or {}), step or step_loss
     params = list(tr.parameters()) + (list(t5.parameters()) if cfg.train_t5 else [])
     opt, lr = _optimiser(params, cfg.lr, cfg.steps, warmup=cfg.warmup)
     ema = EMA(tr, t5, decay=cfg.ema)
     for step in range(1, cfg.steps + 1):
-        loss = step_loss(parts, lat, fx, cfg=cfg)
+        loss = step_fn(parts, lat, fx, cfg=cfg)
         _opt_step(loss, opt, lr, params=params, ema=ema)
         run.append(loss.item())
         if step % 50 == 0 or step == cfg.steps: run = log_losses(run, step, t0, log=log, losses=losses)
@@ -258,3 +267,101 @@ def evaluate_flux(pipe, # a FluxPipeline
             for im in flux_generate(pipe, caps[i:i+batch], seed=seed + i, steps=steps, g=g)]
     scores = [score_image(im, c) for im, c in zip(imgs, caps)]
     return {k: float(np.mean([s[k] for s in scores])) for k in scores[0]} | dict(n=len(caps), images=imgs)
+
+# %% ../nbs/29_train_flux.ipynb #286d3fea
+def fill_transformer(tr:FluxTransformer2DModel, # a trained transformer
+                     vae_scale:int=4, # the VAE's downsampling factor (FluxFillPipeline's vae_scale_factor)
+                     guidance:bool=False, # add a guidance embedding (zero: no effect until trained)
+                    )->FluxTransformer2DModel:
+    "A Fill transformer: `tr`'s weights, its input widened for the masked image and the mask (new weights zero)"
+    c = tr.config.in_channels
+    fill = FluxTransformer2DModel.from_config({**tr.config, 'in_channels': 2 * c + 4 * vae_scale**2, 'out_channels': c,
+                                               'guidance_embeds': guidance})
+    w = torch.zeros_like(fill.x_embedder.weight)
+    w[:, :c] = tr.x_embedder.weight.detach()
+    new = {k: torch.zeros_like(v) for k, v in fill.state_dict().items() if 'guidance_embedder.linear_2' in k}
+    fill.load_state_dict(tr.state_dict() | new | {'x_embedder.weight': w}, strict=not guidance)
+    return fill
+
+# %% ../nbs/29_train_flux.ipynb #1885ff06
+@torch.no_grad()
+def fill_cond(vae:AutoencoderKL, # the model's VAE
+              imgs:torch.Tensor, # (b, 3, H, W) images in [-1, 1]
+              masks:torch.Tensor, # (b, 1, H, W) masks, 1: the region to fill
+              g:torch.Generator|None=None, # seeds the VAE's posterior draw
+             )->torch.Tensor:
+    "FluxFillPipeline's conditioning tokens for `imgs` masked by `masks`: (b, H/2s · W/2s, 4·c + 4·s²)"
+    s = 2 ** (len(vae.config.block_out_channels) - 1)
+    fake = SimpleNamespace(vae=vae, vae_scale_factor=s, _pack_latents=FluxFillPipeline._pack_latents)
+    b, _, h, w = imgs.shape
+    m, z = FluxFillPipeline.prepare_mask_latents(fake, masks, imgs * (1 - masks), b, vae.config.latent_channels, 1,
+                                                 h, w, imgs.dtype, imgs.device, g)
+    return torch.cat([z, m], -1)
+
+# %% ../nbs/29_train_flux.ipynb #e9e7bd2f
+@dataclass(repr=False)
+class FillConfig(FluxConfig):
+    "`FluxConfig` for training the Fill variant from a trained shapes-flux"
+    pool:int=4000
+    steps:int=1500
+    lr:float=5e-4
+    warmup:int=100
+    train_t5:bool=False # T5 stays the base model's
+    p_uncond:float=0. # FluxFillPipeline has no classifier-free guidance
+    p_obj:float=0.85 # the share of masks over one object of the scene (random_masks)
+    p_box:float=0.7 # of those, the share that are the object's bounding box
+    guidance:bool=True # a guidance input, distilled from the base model's classifier-free guidance
+    max_guidance:float=8. # guidance scales drawn uniformly from [1, max_guidance]
+    def __repr__(self):
+        d = type(self)()
+        return f"FillConfig({', '.join(f'{k}={v!r}' for k, v in vars(self).items() if v != getattr(d, k))})"
+
+# %% ../nbs/29_train_flux.ipynb #388d43ec
+def guidance_teacher(tr, # the base transformer, trained with captions dropped (classifier-free guidance)
+                     sigma:torch.Tensor, text:tuple, empty:tuple, # levels; the captions' and the empty caption's
+                     ids:tuple, g:torch.Tensor, # RoPE ids; (b,) guidance scales
+                    )->Callable:
+    "x_σ -> (g − 1)(v_c − v_u), what classifier-free guidance at `g` adds to the conditional velocity"
+    kw = dict(timestep=sigma, txt_ids=ids[1], img_ids=ids[0], return_dict=False)
+    run = lambda x, t: tr(hidden_states=x, pooled_projections=t[1], encoder_hidden_states=t[0], **kw)[0]
+    @torch.no_grad()
+    def f(xt): return (g - 1)[:, None, None] * (run(xt, text) - run(xt, empty))
+    return f
+
+# %% ../nbs/29_train_flux.ipynb #2180a025
+def fill_step_loss(parts:dict, lat:tuple, fx:dict, # flux_parts (a Fill transformer), pool_latents, run_inputs + pool
+                   cfg:FillConfig=FillConfig())->torch.Tensor:
+    "The Fill transformer's loss on one random batch: masked image and mask as conditioning, guidance distilled"
+    mean, std, caps = lat
+    idx = fx['rng'].integers(len(mean), size=cfg.bs)
+    m = random_masks(cfg.bs, fx['rng'], [fx['scenes'][i] for i in idx], p_obj=cfg.p_obj, p_box=cfg.p_box)
+    cond = fill_cond(parts['vae'], to_tensor(fx['imgs'][idx]), m, g=fx['g'])
+    x0 = pack(_latents(mean, std, idx, sf=parts['vae'].config.scaling_factor))
+    bc = [caps[i] for i in idx]
+    text = (t5_embed(parts['tokenizer_2'], parts['text_encoder_2'], bc), torch.stack([fx['pooled'][c] for c in bc]))
+    sigma = train_sigmas(cfg.bs, fx['g'], mu=fx['mu'], dist=cfg.sigma_dist)
+    g = 1 + (cfg.max_guidance - 1) * torch.rand(cfg.bs, generator=fx['g']) if cfg.guidance else None
+    teach = guidance_teacher(fx['teacher'], sigma, text, empty=fx['empty'], ids=fx['ids'], g=g) if cfg.guidance else None
+    return flow_loss(parts['transformer'], x0, sigma, text=text, ids=fx['ids'], cond=cond, guidance=g, teacher=teach)
+
+# %% ../nbs/29_train_flux.ipynb #a37265fb
+def train_flux_fill(path:str|Path, # the folder to write the Fill transformer to
+                    cfg:FillConfig=FillConfig(), src:str|Path=SHAPES_FLUX_MODEL, # config; the shapes-flux to start from
+                    log:Callable=print)->Path:
+    "Train a Fill transformer from `src`'s (its VAE, CLIP and T5 frozen); save it and its record at `path`"
+    torch.set_num_threads(cfg.threads)
+    parts = flux_parts(SHAPES_MODEL, cfg, init=src)
+    base = parts['transformer'].eval().requires_grad_(False)
+    parts['transformer'] = fill_transformer(base, guidance=cfg.guidance).train()
+    with torch.no_grad(): empty = (t5_embed(parts['tokenizer_2'], parts['text_encoder_2'], [''] * cfg.bs),
+                                   clip_pooled(parts['tokenizer'], parts['text_encoder'], [''] * cfg.bs))
+    held = set(heldout_captions(cfg.holdout_seed))
+    imgs, caps, scenes = make_pool(cfg.pool, cfg.seed, cfg.two_obj_frac, exclude=held, min_dx=cfg.min_dx)
+    lat, t0 = (*encode_pool(parts['vae'], imgs), caps), time.time()
+    meta = dict(config=asdict(cfg), init=str(src), losses=[])
+    extra = dict(imgs=imgs, scenes=scenes, teacher=base, empty=empty)
+    tr, _ = train_flux(parts, lat, cfg, log=log, losses=meta['losses'], step=fill_step_loss, extra=extra)
+    tr.save_pretrained(path)
+    meta.update(minutes=_minutes(t0), params=_n_params(transformer=tr))
+    (Path(path)/'training.json').write_text(json.dumps(meta, indent=1, default=str))
+    return Path(path)
