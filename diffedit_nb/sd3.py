@@ -160,7 +160,8 @@ def load(cls:FlowBundle, kind:str, loc, # 'folder', 'file' or 'hub', and where: 
     if text_model is not None: raise ValueError(f"text_model= is SD 1.x/2.x's; {cls.label} keeps its own text encoders")
     pipe = cls.load_pipeline(kind, loc, dtype=dtype, lfo=lfo, config=config).to(device)
     pipe.set_progress_bar_config(disable=True)
-    inp = cls.load_inpaint(inpaint_model, dtype, lfo=lfo)
+    own = Path(loc)/'transformer_fill'  # a folder's own Fill transformer, as an SD folder's unet_inpaint
+    inp = cls.load_inpaint(inpaint_model or (own if kind == 'folder' and own.is_dir() else None), dtype, lfo=lfo)
     return cls(pipe, inpaint_unet=inp, name=name or str(loc), **folder_settings(cls, kind, loc))
 
 # %% ../nbs/11_sd3.ipynb #1026a8fa

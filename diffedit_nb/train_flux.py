@@ -207,7 +207,7 @@ def train_flux(parts:dict, lat:tuple, # flux_parts, pool_latents
                ckpt:Callable|None=None, # called with the EMA transformer, EMA T5 and the step, every cfg.ckpt_every
                losses:list|None=None, # (step, mean loss of the last 50 steps, minutes) appended here
                step:Callable|None=None, # the loss of one batch, called as step_loss is (default: step_loss)
-               extra:dict|None=None, # more for `step`'s `fx` (run_inputs)
+               extra:dict|None=None, # more for the step's fx (run_inputs')
               )->tuple:
     "Train the transformer (and T5 if `cfg.train_t5`) with the flow-matching loss: their EMA copies"
     tr, t5, fx, t0, run = parts['transformer'], parts['text_encoder_2'], run_inputs(parts, lat, cfg), time.time(), []
@@ -340,8 +340,10 @@ def fill_step_loss(parts:dict, lat:tuple, fx:dict, # flux_parts (a Fill transfor
     bc = [caps[i] for i in idx]
     text = (t5_embed(parts['tokenizer_2'], parts['text_encoder_2'], bc), torch.stack([fx['pooled'][c] for c in bc]))
     sigma = train_sigmas(cfg.bs, fx['g'], mu=fx['mu'], dist=cfg.sigma_dist)
-    g = 1 + (cfg.max_guidance - 1) * torch.rand(cfg.bs, generator=fx['g']) if cfg.guidance else None
-    teach = guidance_teacher(fx['teacher'], sigma, text, empty=fx['empty'], ids=fx['ids'], g=g) if cfg.guidance else None
+    g, teach = None, None
+    if cfg.guidance:
+        g = 1 + (cfg.max_guidance - 1) * torch.rand(cfg.bs, generator=fx['g'])
+        teach = guidance_teacher(fx['teacher'], sigma, text, empty=fx['empty'], ids=fx['ids'], g=g)
     return flow_loss(parts['transformer'], x0, sigma, text=text, ids=fx['ids'], cond=cond, guidance=g, teacher=teach)
 
 # %% ../nbs/29_train_flux.ipynb #a37265fb
