@@ -355,8 +355,9 @@ def train_flux_fill(path:str|Path, # the folder to write the Fill transformer to
     parts = flux_parts(SHAPES_MODEL, cfg, init=src)
     base = parts['transformer'].eval().requires_grad_(False)
     parts['transformer'] = fill_transformer(base, guidance=cfg.guidance).train()
-    with torch.no_grad(): empty = (t5_embed(parts['tokenizer_2'], parts['text_encoder_2'], [''] * cfg.bs),
-                                   clip_pooled(parts['tokenizer'], parts['text_encoder'], [''] * cfg.bs))
+    t5_u = t5_embed(parts['tokenizer_2'], parts['text_encoder_2'], [''])  # the empty caption, once (both frozen)
+    clip_u = clip_pooled(parts['tokenizer'], parts['text_encoder'], [''])
+    empty = (t5_u.expand(cfg.bs, -1, -1), clip_u.expand(cfg.bs, -1))
     held = set(heldout_captions(cfg.holdout_seed))
     imgs, caps, scenes = make_pool(cfg.pool, cfg.seed, cfg.two_obj_frac, exclude=held, min_dx=cfg.min_dx)
     lat, t0 = (*encode_pool(parts['vae'], imgs), caps), time.time()
