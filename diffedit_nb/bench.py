@@ -104,7 +104,8 @@ def edit_methods(sd:SDBundle, pipe, n:int=10, seed:int=0)->dict:
         m = create_mask_fast(i, r, q, sd=sd, n=n, seed=seed, rule='paper')
         return m, prompt_2_img_diffedit(r, q, i, mask=m, sd=sd, seed=seed, strength=0.5, steps=50)[0]
     paper = lambda **kw: _first(lambda i, r, q, t: paperDiffEdit(i, r, q, sd=sd, n=n, seed=seed, **kw))
-    best = lambda **kw: _first(lambda i, r, q, t: bestDiffEdit(i, r, q, sd=sd, n=n, seed=seed, **kw))
+    four = dict(candidates=4, tight=False)  # four box inpaintings and the paper's edit
+    best = lambda **kw: _first(lambda i, r, q, t: bestDiffEdit(i, r, q, sd=sd, n=n, seed=seed, **four, **kw))
     return {'ours: fast mask + blend': blend, 'ours: paper (fast mask + inversion)': paper(refine=False),
             'ours: paper + refine_mask': paper(refine=True), 'ours: paper, boxes grown 1 px': paper(box=True, grow=1),
             **_inpaint_methods(sd, n, seed),

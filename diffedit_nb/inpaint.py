@@ -17,7 +17,8 @@ from .fast import edit_mask, EditMask, paperDiffEdit
 from .masked import paper_edit
 
 # %% auto #0
-__all__ = ['TUTORIAL_FAST', 'inpaint_pipe', 'query_score', 'inpaint_edit', 'best_first', 'fastDiffEdit', 'bestDiffEdit']
+__all__ = ['TUTORIAL_FAST', 'inpaint_pipe', 'query_score', 'inpaint_edit', 'best_first', 'fastDiffEdit', 'silhouette_candidates',
+           'bestDiffEdit']
 
 # %% ../nbs/06_inpaint.ipynb #4abf4ed6
 def inpaint_pipe(sd:SDBundle, # the model bundle
@@ -97,6 +98,11 @@ def _inpaintings(ei:EditInputs, em:EditMask, box, kw:dict)->list:
     pipe = ei.sd.inpaint_pipeline()
     return [(mm, o) for mm in _rooms(em, box) for o in inpaint_edit(ei, mm, pipe=pipe, **kw)]
 
+def _paper_candidate(ei:EditInputs, em:EditMask, r:float, steps:int, ed:dict)->tuple:
+    "The paper's edit inside the boxes of `em`'s tight region grown 1 cell: a `(mask, image)` pair"
+    pm = em.room(box=True, grow=1, tight=True)
+    return pm.mask, paper_edit(ei, pm, r, strength=None, steps=steps, **ed)[0]
+
 def _finish(ei:EditInputs, outs:list, feather:float, raw:bool)->tuple:
     "`(mask, images)` of ranked `(mask, image)` pairs, the images at the input's size"
     return outs[0][0], to_input_size(ei.full, [o for _, o in outs], [m for m, _ in outs], feather=feather, raw=raw)
@@ -127,16 +133,27 @@ def fastDiffEdit(init_img, # the image (PIL, path or URL)
     outs = _inpaintings(ei, em, box, kw=dict(k=candidates, grow=grow, **ed))
     return _finish(ei, best_first(ei, outs, judge_s, seed=seed), feather=feather, raw=raw)
 
+# %% ../nbs/06_inpaint.ipynb #1a22b184
+def silhouette_candidates(ei:EditInputs, # the edit's inputs
+                          em:EditMask, # the edit's mask: its `tight` region is the old object's silhouette
+                          cands:list, # (mask, image) pairs at the working size, e.g. inpaintings in the boxes
+                          feather:float=0., # as in composite
+                         )->list:
+    "Each candidate reaching past `em.mask` (a box), composited again inside `em.tight`: `(mask, image)` pairs"
+    px = lambda m: upsample_mask(getattr(m, 'mask', m), ei.src.size, smooth=False)
+    past, t = [o for m, o in cands if (px(m) > px(em.mask)).any()], px(em.tight)
+    return [(t, composite(ei.src, o, t, feather=feather)) for o in past]
+
 # %% ../nbs/06_inpaint.ipynb #55ecc683
 @delegates(fastDiffEdit, but=['improve', 'box', 'grow', 'candidates', 'rule', 'refine', 'steps', 'n'])
 def bestDiffEdit(init_img, # the image (PIL, path or URL)
                  rp:str, qp:str, # the caption of the image (reference text) and the query
                  sd:SDBundle, # the model bundle
                  rule:str='paper', refine:bool=True, n:int=10, # the mask: the paper's rule, refined, n draws
-                 box:bool|str=True, grow:float=2, candidates:int=4, # inpaintings in the boxes of the refined segment
+                 box:bool|str=True, grow:float=2, candidates:int=3, # inpaintings in the boxes of the refined segment
+                 tight:bool=True, # judge each boxed inpainting also inside the segment (silhouette_candidates)
                  r:float=0.5, # encoding ratio of the paper's edit (inside the same boxes, grown 1 cell)
-                 steps:int=20, # inpainting steps
-                 paper_steps:int=50, # the paper edit's DDIM steps
+                 steps:int=20, paper_steps:int=50, # inpainting steps; the paper edit's DDIM steps
                  judge_n:int=10, # the judge's noise draws (query_score's n)
                  **kwargs)->tuple:
     "Inpaintings and the paper's edit of one mask, best first by `query_score`: `(mask, images)`"
@@ -149,7 +166,7 @@ def bestDiffEdit(init_img, # the image (PIL, path or URL)
     em = edit_mask(ei, n=n, s=o['s'], seed=o['seed'], rule=rule, refine=refine, **user)
     ed = dict(g=o['g'], raw=o['raw'], feather=o['feather'], progress=o['progress'])
     outs = _inpaintings(ei, em, box, kw=dict(k=candidates, grow=grow, steps=steps, seed=o['seed'], **ed))
-    pm = em.room(box=True, grow=1, tight=True)
-    outs.append((pm.mask, paper_edit(ei, pm, r, strength=None, steps=paper_steps, **ed)[0]))
+    outs += silhouette_candidates(ei, em, outs, feather=o['feather']) if tight else []
+    outs.append(_paper_candidate(ei, em, r, steps=paper_steps, ed=ed))
     ranked = best_first(ei, outs, o['judge_s'], seed=o['seed'], n=judge_n)
     return _finish(ei, ranked, feather=o['feather'], raw=o['raw'])
