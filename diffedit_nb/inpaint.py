@@ -135,7 +135,7 @@ def fastDiffEdit(init_img, # the image (PIL, path or URL)
 
 # %% ../nbs/06_inpaint.ipynb #1a22b184
 def silhouette_candidates(ei:EditInputs, # the edit's inputs
-                          em:EditMask, # the edit's mask: its `tight` region is the old object's silhouette
+                          em:EditMask, # the edit's mask: its tight region is the old object's silhouette
                           cands:list, # (mask, image) pairs at the working size, e.g. inpaintings in the boxes
                           feather:float=0., # as in composite
                          )->list:
