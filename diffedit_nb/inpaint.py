@@ -17,8 +17,8 @@ from .fast import edit_mask, EditMask, paperDiffEdit
 from .masked import paper_edit
 
 # %% auto #0
-__all__ = ['TUTORIAL_FAST', 'inpaint_pipe', 'query_score', 'inpaint_edit', 'best_first', 'fastDiffEdit', 'silhouette_candidates',
-           'bestDiffEdit']
+__all__ = ['TUTORIAL_FAST', 'inpaint_pipe', 'query_score', 'inpaint_edit', 'best_first', 'fastDiffEdit', 'bestDiffEdit',
+           'silhouette_candidates']
 
 # %% ../nbs/06_inpaint.ipynb #4abf4ed6
 def inpaint_pipe(sd:SDBundle, # the model bundle
@@ -133,17 +133,6 @@ def fastDiffEdit(init_img, # the image (PIL, path or URL)
     outs = _inpaintings(ei, em, box, kw=dict(k=candidates, grow=grow, **ed))
     return _finish(ei, best_first(ei, outs, judge_s, seed=seed), feather=feather, raw=raw)
 
-# %% ../nbs/06_inpaint.ipynb #1a22b184
-def silhouette_candidates(ei:EditInputs, # the edit's inputs
-                          em:EditMask, # the edit's mask: its tight region is the old object's silhouette
-                          cands:list, # (mask, image) pairs at the working size, e.g. inpaintings in the boxes
-                          feather:float=0., # as in composite
-                         )->list:
-    "Each candidate reaching past `em.mask` (a box), composited again inside `em.tight`: `(mask, image)` pairs"
-    px = lambda m: upsample_mask(getattr(m, 'mask', m), ei.src.size, smooth=False)
-    past, t = [o for m, o in cands if (px(m) > px(em.mask)).any()], px(em.tight)
-    return [(t, composite(ei.src, o, t, feather=feather)) for o in past]
-
 # %% ../nbs/06_inpaint.ipynb #55ecc683
 @delegates(fastDiffEdit, but=['improve', 'box', 'grow', 'candidates', 'rule', 'refine', 'steps', 'n'])
 def bestDiffEdit(init_img, # the image (PIL, path or URL)
@@ -170,3 +159,14 @@ def bestDiffEdit(init_img, # the image (PIL, path or URL)
     outs.append(_paper_candidate(ei, em, r, steps=paper_steps, ed=ed))
     ranked = best_first(ei, outs, o['judge_s'], seed=o['seed'], n=judge_n)
     return _finish(ei, ranked, feather=o['feather'], raw=o['raw'])
+
+# %% ../nbs/06_inpaint.ipynb #1a22b184
+def silhouette_candidates(ei:EditInputs, # the edit's inputs
+                          em:EditMask, # the edit's mask: its tight region is the old object's silhouette
+                          cands:list, # (mask, image) pairs at the working size, e.g. inpaintings in the boxes
+                          feather:float=0., # as in composite
+                         )->list:
+    "Each candidate reaching past `em.mask` (a box), composited again inside `em.tight`: `(mask, image)` pairs"
+    px = lambda m: upsample_mask(getattr(m, 'mask', m), ei.src.size, smooth=False)
+    past, t = [o for m, o in cands if (px(m) > px(em.mask)).any()], px(em.tight)
+    return [(t, composite(ei.src, o, t, feather=feather)) for o in past]
